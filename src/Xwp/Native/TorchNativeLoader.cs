@@ -1,0 +1,255 @@
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
+
+namespace Xwp.Native;
+
+/// <summary>How TorchSharp's native library came to be loaded.</summary>
+internal enum NativeLoadOutcome
+{
+    /// <summary>Not Linux: nothing to do, TorchSharp loads its library itself.</summary>
+    NotNeeded,
+
+    /// <summary><c>libLibTorchSharp.so</c> was not found next to the application; TorchSharp will report what is missing.</summary>
+    LibraryNotFound,
+
+    /// <summary>The library loaded as shipped.</summary>
+    LoadedAsIs,
+
+    /// <summary>The library needed symbol versions this system lacks; a patched copy was loaded.</summary>
+    LoadedPatchedCopy,
+}
+
+/// <summary>What <see cref="TorchNativeLoader.Load"/> did.</summary>
+/// <param name="Outcome">How the library was loaded.</param>
+/// <param name="OriginalPath">The library shipped with the application, when found.</param>
+/// <param name="LoadedPath">The file actually loaded (the original or the patched copy).</param>
+/// <param name="WeakenedVersions">The version requirements marked weak in the copy.</param>
+internal sealed record NativeLoadResult(
+    NativeLoadOutcome Outcome,
+    string? OriginalPath,
+    string? LoadedPath,
+    IReadOnlyList<string> WeakenedVersions)
+{
+    /// <summary>A one-line description for logs and <c>xwp info</c>.</summary>
+    public override string ToString() => Outcome switch
+    {
+        NativeLoadOutcome.NotNeeded => "TorchSharp native library: loaded by TorchSharp (not Linux).",
+        NativeLoadOutcome.LibraryNotFound => "TorchSharp native library: libLibTorchSharp.so not found next to the application.",
+        NativeLoadOutcome.LoadedAsIs => $"TorchSharp native library: {OriginalPath} (as shipped).",
+        _ => $"TorchSharp native library: {LoadedPath}, a copy of {OriginalPath} with {string.Join(", ", WeakenedVersions)} marked weak.",
+    };
+}
+
+/// <summary>
+/// Loads TorchSharp's <c>libLibTorchSharp.so</c> on Linux distributions whose libstdc++ is older
+/// than the one it was linked against. When the normal load fails only because a symbol version
+/// used by a link-time marker is missing, a copy with that requirement marked weak is written to
+/// a per-user cache and loaded instead; glibc then binds TorchSharp's
+/// <c>DllImport("LibTorchSharp")</c> to it by its SONAME.
+/// </summary>
+internal static partial class TorchNativeLoader
+{
+    /// <summary>The file TorchSharp's P/Invokes resolve to on Linux.</summary>
+    internal const string LibraryFileName = "libLibTorchSharp.so";
+
+    private const int MaxPatchRounds = 8;
+
+    /// <summary>Loads the library, patching a copy when needed.</summary>
+    /// <param name="cacheDirectory">Where patched copies live; null for the per-user default.</param>
+    /// <exception cref="XwpNativeLibraryException">The library cannot be loaded, and why.</exception>
+    public static NativeLoadResult Load(string? cacheDirectory = null)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return new NativeLoadResult(NativeLoadOutcome.NotNeeded, null, null, []);
+        }
+
+        var original = FindOriginal();
+        if (original is null)
+        {
+            return new NativeLoadResult(NativeLoadOutcome.LibraryNotFound, null, null, []);
+        }
+
+        var error = TryLoad(original);
+        if (error is null)
+        {
+            return new NativeLoadResult(NativeLoadOutcome.LoadedAsIs, original, original, []);
+        }
+
+        var missing = MissingVersion(error, original)
+            ?? throw new XwpNativeLibraryException($"Loading '{original}' failed: {error}");
+
+        var cache = cacheDirectory ?? DefaultCacheDirectory();
+        var copy = CopyPath(original, cache);
+        PreloadDependencies(original);
+
+        var weakened = new List<string>();
+        for (var round = 0; round < MaxPatchRounds; round++)
+        {
+            var image = ReadCopyOrOriginal(copy, original);
+            if (image.VersionNeeds().Any(n => n.Version == missing && !n.IsWeak))
+            {
+                WriteAtomically(copy, VersionRequirementPatcher.MakeWeak(image, missing));
+            }
+
+            weakened.Add(missing);
+            error = TryLoad(copy);
+            if (error is null)
+            {
+                var all = ElfImage.Read(copy).VersionNeeds().Where(n => n.IsWeak).Select(n => n.Version);
+                return new NativeLoadResult(NativeLoadOutcome.LoadedPatchedCopy, original, copy, all.Distinct().ToList());
+            }
+
+            missing = MissingVersion(error, copy)
+                ?? throw new XwpNativeLibraryException(
+                    $"Loading '{original}' failed because this system lacks {string.Join(", ", weakened)}; " +
+                    $"the patched copy '{copy}' failed too: {error}");
+        }
+
+        throw new XwpNativeLibraryException(
+            $"Loading '{original}' needs too many symbol versions this system lacks: {string.Join(", ", weakened)}.");
+    }
+
+    /// <summary>Finds the shipped <c>libLibTorchSharp.so</c>: the host's native search directories, then the app folder.</summary>
+    internal static string? FindOriginal()
+    {
+        var directories = new List<string>();
+        if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string nativeDirs)
+        {
+            directories.AddRange(nativeDirs.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
+        }
+
+        directories.Add(AppContext.BaseDirectory);
+        directories.Add(Path.Combine(AppContext.BaseDirectory, "runtimes", RuntimeInformation.RuntimeIdentifier, "native"));
+        directories.Add(Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-" + RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant(), "native"));
+
+        return directories
+            .Select(d => Path.Combine(d, LibraryFileName))
+            .FirstOrDefault(File.Exists);
+    }
+
+    /// <summary>The per-user cache: <c>$XWP_NATIVE_CACHE</c>, else <c>$XDG_CACHE_HOME/xwp/native</c>, else <c>~/.cache/xwp/native</c>.</summary>
+    internal static string DefaultCacheDirectory()
+    {
+        var explicitDir = Environment.GetEnvironmentVariable("XWP_NATIVE_CACHE");
+        if (!string.IsNullOrWhiteSpace(explicitDir))
+        {
+            return explicitDir;
+        }
+
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        if (!string.IsNullOrWhiteSpace(xdg))
+        {
+            return Path.Combine(xdg, "xwp", "native");
+        }
+
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        return string.IsNullOrEmpty(home)
+            ? Path.Combine(Path.GetTempPath(), "xwp-native-" + Environment.UserName)
+            : Path.Combine(home, ".cache", "xwp", "native");
+    }
+
+    /// <summary>The copy's path: keyed by the original's size and modification time, named like the original.</summary>
+    internal static string CopyPath(string original, string cacheDirectory)
+    {
+        var info = new FileInfo(original);
+        var key = $"{info.Length}-{info.LastWriteTimeUtc.Ticks}";
+        return Path.Combine(cacheDirectory, key, LibraryFileName);
+    }
+
+    /// <summary>Extracts the missing version from a loader error about <paramref name="library"/>, or null for any other error.</summary>
+    internal static string? MissingVersion(string error, string library)
+    {
+        var match = MissingVersionPattern().Match(error);
+        if (!match.Success)
+        {
+            return null;
+        }
+
+        var requiredBy = match.Groups["by"].Value;
+        return Path.GetFileName(requiredBy) == Path.GetFileName(library) ? match.Groups["version"].Value : null;
+    }
+
+    /// <summary>Writes a file so that readers see either nothing or the whole file (temporary file, flush, rename).</summary>
+    internal static void WriteAtomically(string path, byte[] bytes)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+
+    private static ElfImage ReadCopyOrOriginal(string copy, string original)
+    {
+        if (File.Exists(copy))
+        {
+            try
+            {
+                return ElfImage.Read(copy);
+            }
+            catch (InvalidDataException)
+            {
+                // A damaged cache entry is rebuilt from the original.
+                File.Delete(copy);
+            }
+        }
+
+        return ElfImage.Read(original);
+    }
+
+    private static void PreloadDependencies(string original)
+    {
+        // The copy lives in the cache, so its $ORIGIN run path no longer finds libtorch. Loading the
+        // shipped dependencies by full path first lets glibc match the copy's DT_NEEDED entries by SONAME.
+        var folder = Path.GetDirectoryName(original)!;
+        foreach (var needed in ElfImage.Read(original).Needed)
+        {
+            var path = Path.Combine(folder, needed);
+            if (!File.Exists(path))
+            {
+                continue;
+            }
+
+            var error = TryLoad(path);
+            if (error is not null)
+            {
+                throw new XwpNativeLibraryException($"Loading '{path}', which '{original}' needs, failed: {error}");
+            }
+        }
+    }
+
+    private static string? TryLoad(string path)
+    {
+        try
+        {
+            NativeLibrary.Load(path);
+            return null;
+        }
+        catch (DllNotFoundException e)
+        {
+            return e.Message;
+        }
+        catch (BadImageFormatException e)
+        {
+            return e.Message;
+        }
+    }
+
+    [GeneratedRegex(@"version `(?<version>[^']+)' not found \(required by (?<by>[^)]+)\)")]
+    private static partial Regex MissingVersionPattern();
+}

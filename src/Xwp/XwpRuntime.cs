@@ -1,0 +1,122 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using Xwp.Native;
+using static TorchSharp.torch;
+
+namespace Xwp;
+
+/// <summary>
+/// Process-wide settings of the native runtime under Xwp: loading TorchSharp's native library
+/// (including on Linux distributions older than the one it was built on) and the number of
+/// threads torch uses.
+/// </summary>
+/// <remarks>
+/// Xwp loads the native library by itself before its first TorchSharp call; call
+/// <see cref="EnsureInitialized"/> only if your own code calls TorchSharp before anything in Xwp.
+/// On Debian 12 and similar systems, TorchSharp 0.107's <c>libLibTorchSharp.so</c> asks for
+/// <c>GLIBCXX_3.4.32</c> for a single link-time marker symbol; Xwp then loads a copy in which that
+/// requirement is marked weak, cached under <c>~/.cache/xwp/native</c> (or
+/// <c>$XWP_NATIVE_CACHE</c>).
+/// </remarks>
+public static class XwpRuntime
+{
+    private static readonly Lock Gate = new();
+    private static NativeLoadResult? _result;
+    private static Exception? _failure;
+
+    /// <summary>
+    /// Loads TorchSharp's native library if that has not happened yet, and applies
+    /// <c>XWP_NUM_THREADS</c> when that environment variable is set. Safe to call many times.
+    /// </summary>
+    /// <exception cref="XwpNativeLibraryException">The native library cannot be loaded; the message says why.</exception>
+    public static void EnsureInitialized()
+    {
+        lock (Gate)
+        {
+            if (_result is null && _failure is null)
+            {
+                try
+                {
+                    _result = TorchNativeLoader.Load();
+                    ApplyThreadsFromEnvironment();
+                }
+                catch (Exception e) when (e is XwpNativeLibraryException or IOException or UnauthorizedAccessException or InvalidDataException)
+                {
+                    _failure = e is XwpNativeLibraryException ? e : new XwpNativeLibraryException(
+                        $"TorchSharp's native library could not be prepared: {e.Message}", e);
+                }
+            }
+
+            if (_failure is not null)
+            {
+                throw new XwpNativeLibraryException(_failure.Message, _failure);
+            }
+        }
+    }
+
+    /// <summary>One line that says which native library file was loaded and how.</summary>
+    /// <exception cref="XwpNativeLibraryException">The native library cannot be loaded.</exception>
+    public static string NativeLibraryDescription
+    {
+        get
+        {
+            EnsureInitialized();
+            return _result!.ToString();
+        }
+    }
+
+    /// <summary>
+    /// The number of threads torch uses for intra-op parallelism on the CPU. Set it explicitly when
+    /// other busy work shares the cores: OpenMP threads that meet a busy core slow torch down many
+    /// times. The environment variable <c>XWP_NUM_THREADS</c> sets it at start-up.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public static int Threads
+    {
+        get
+        {
+            EnsureInitialized();
+            return get_num_threads();
+        }
+
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(Threads));
+            EnsureInitialized();
+            set_num_threads(value);
+        }
+    }
+
+    internal static NativeLoadResult? NativeLoadResult => _result;
+
+    [ModuleInitializer]
+    [SuppressMessage("Usage", "CA2255:The 'ModuleInitializer' attribute should not be used in libraries",
+        Justification = "TorchSharp's native library must be loadable before the first TorchSharp call a user makes after touching Xwp; failures are kept and rethrown by EnsureInitialized.")]
+    internal static void InitializeOnLoad()
+    {
+        try
+        {
+            EnsureInitialized();
+        }
+        catch (XwpNativeLibraryException)
+        {
+            // Kept in _failure and rethrown, with its message, by the first call that needs torch.
+        }
+    }
+
+    private static void ApplyThreadsFromEnvironment()
+    {
+        var text = Environment.GetEnvironmentVariable("XWP_NUM_THREADS");
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return;
+        }
+
+        if (!int.TryParse(text, out var threads) || threads < 1)
+        {
+            throw new XwpNativeLibraryException($"XWP_NUM_THREADS must be a positive integer, not '{text}'.");
+        }
+
+        set_num_threads(threads);
+    }
+}
