@@ -1,0 +1,16 @@
+using System.Runtime.CompilerServices;
+using Xunit;
+
+// Torch work must never run in parallel: two OpenMP pools on two cores slow each other 20-50x.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace Xwp.Tests;
+
+internal static class TestAssembly
+{
+    [ModuleInitializer]
+    internal static void Initialize()
+    {
+        XwpRuntime.Threads = Math.Min(2, Environment.ProcessorCount);
+    }
+}
