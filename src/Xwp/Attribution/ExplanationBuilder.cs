@@ -1,0 +1,146 @@
+using static TorchSharp.torch;
+
+namespace Xwp;
+
+/// <summary>
+/// The fluent form of one explanation: <c>model.Explain(inputs).For(labels).Using(method).Compute()</c>.
+/// Every step returns the builder; nothing runs until <see cref="Compute"/>.
+/// </summary>
+public sealed class ExplanationBuilder
+{
+    private readonly Fcnn _model;
+    private readonly Tensor _inputs;
+    private Tensor? _targets;
+    private long[]? _targetArray;
+    private AttributionMethod? _method;
+    private int? _batchSize;
+    private IProgress<AttributionProgress>? _progress;
+    private CancellationToken _cancellationToken;
+
+    internal ExplanationBuilder(Fcnn model, Tensor inputs)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputs);
+        _model = model;
+        _inputs = inputs;
+    }
+
+    /// <summary>Explains these target classes, one per input row (int64 or another integer type). The tensor stays the caller's.</summary>
+    /// <param name="targets">Class indices <c>[N]</c>.</param>
+    /// <returns>This builder.</returns>
+    public ExplanationBuilder For(Tensor targets)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        _targets = targets;
+        _targetArray = null;
+        return this;
+    }
+
+    /// <summary>Explains these target classes, one per input row.</summary>
+    /// <param name="targets">Class indices, N of them.</param>
+    /// <returns>This builder.</returns>
+    public ExplanationBuilder For(params long[] targets)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        _targetArray = targets;
+        _targets = null;
+        return this;
+    }
+
+    /// <summary>Explains the class the trained model predicts for each input (the default).</summary>
+    /// <returns>This builder.</returns>
+    public ExplanationBuilder ForPredicted()
+    {
+        _targets = null;
+        _targetArray = null;
+        return this;
+    }
+
+    /// <summary>Chooses the attribution method, e.g. <see cref="Attributions.Xwp(XwpOptions?)"/>.</summary>
+    /// <param name="method">The method.</param>
+    /// <returns>This builder.</returns>
+    public ExplanationBuilder Using(AttributionMethod method)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        _method = method;
+        return this;
+    }
+
+    /// <summary>Inputs per batch (each batch runs in its own native-memory scope). Results do not depend on it.</summary>
+    /// <param name="batchSize">At least 1.</param>
+    /// <returns>This builder.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is less than 1.</exception>
+    public ExplanationBuilder WithBatchSize(int batchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        _batchSize = batchSize;
+        return this;
+    }
+
+    /// <summary>Reports progress after every batch.</summary>
+    /// <param name="progress">The receiver; null for none.</param>
+    /// <returns>This builder.</returns>
+    public ExplanationBuilder WithProgress(IProgress<AttributionProgress>? progress)
+    {
+        _progress = progress;
+        return this;
+    }
+
+    /// <summary>Lets the run be cancelled between batches.</summary>
+    /// <param name="cancellationToken">The token.</param>
+    /// <returns>This builder.</returns>
+    public ExplanationBuilder WithCancellation(CancellationToken cancellationToken)
+    {
+        _cancellationToken = cancellationToken;
+        return this;
+    }
+
+    /// <summary>
+    /// Runs the method. Returns a new float32 tensor of the inputs' shape, on the inputs' device,
+    /// owned by the caller; the inputs, targets and model are not modified.
+    /// </summary>
+    /// <returns>The attribution map <c>[N, D]</c>.</returns>
+    /// <exception cref="InvalidOperationException">No method was chosen, or the model is not trained.</exception>
+    /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
+    /// <exception cref="ArgumentException">Inputs are not a finite <c>[N, D]</c> float tensor, or targets have the wrong shape or type.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A target class is outside <c>[0, C)</c>.</exception>
+    /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
+    public Tensor Compute()
+    {
+        var method = _method ?? throw new InvalidOperationException("Choose an attribution method with Using(...) before Compute().");
+        _model.ThrowIfDisposed();
+        _ = _model.Trained;
+        InputValidation.CheckInputs(_inputs, _model.InputSize, "inputs");
+        var device = _model.Device;
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = _inputs.detach().to(float32).to(device);
+        Tensor targets;
+        if (_targets is not null)
+        {
+            InputValidation.CheckTargets(_targets, x.shape[0], _model.ClassCount, "targets");
+            targets = _targets.to(int64).to(device);
+        }
+        else if (_targetArray is not null)
+        {
+            targets = tensor(_targetArray, int64);
+            InputValidation.CheckTargets(targets, x.shape[0], _model.ClassCount, "targets");
+            targets = targets.to(device);
+        }
+        else
+        {
+            targets = _model.Trained.Logits(x).argmax(1);
+        }
+
+        var total = x.shape[0];
+        var result = Attribution.Batching.Run(
+            x,
+            targets,
+            _batchSize ?? method.DefaultBatchSize,
+            (xb, tb) => method.AttributeBatch(_model, xb, tb, _cancellationToken),
+            _progress is null ? null : done => _progress.Report(new AttributionProgress(method.Name, done, total)),
+            _cancellationToken);
+        return result.to(_inputs.device).MoveToOuterDisposeScope();
+    }
+}

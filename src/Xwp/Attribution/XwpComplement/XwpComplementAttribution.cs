@@ -1,0 +1,17 @@
+using Xwp.Attribution.Xwp;
+using static TorchSharp.torch;
+
+namespace Xwp.Attribution.XwpComplement;
+
+/// <summary>XWP^c (paper eq. 5, sign per SPEC §7): the effect of feature i's trained weights when every other column is at θ⁰.</summary>
+internal sealed class XwpComplementAttribution(XwpComplementOptions options) : AttributionMethod
+{
+    public XwpComplementOptions Options { get; } = options;
+
+    public override string Name => "xwpc";
+
+    internal override Tensor AttributeBatch(Fcnn model, Tensor inputs, Tensor targets, CancellationToken cancellationToken) =>
+        Options.Algorithm == XwpAlgorithm.Rank1
+            ? FirstLayerPerturbation.Rank1(model, inputs, targets, Perturbation.KeepFeature, Options.Sign, Options.OutputSpace, Options.MemoryBudgetBytes, cancellationToken)
+            : FirstLayerPerturbation.RowSwap(model, inputs, targets, Perturbation.KeepFeature, Options.Sign, Options.OutputSpace, cancellationToken);
+}

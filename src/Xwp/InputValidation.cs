@@ -1,0 +1,80 @@
+using static TorchSharp.torch;
+
+namespace Xwp;
+
+/// <summary>Checks on the tensors users pass in, with messages that name the argument and the problem.</summary>
+internal static class InputValidation
+{
+    /// <summary>Inputs must be a finite floating-point <c>[N, D]</c> tensor with N ≥ 1.</summary>
+    public static void CheckInputs(Tensor inputs, int features, string name)
+    {
+        ArgumentNullException.ThrowIfNull(inputs, name);
+        if (inputs.IsInvalid)
+        {
+            throw new ArgumentException("The tensor has been disposed.", name);
+        }
+
+        if (inputs.dim() != 2)
+        {
+            throw new ArgumentException($"Expected a [N, {features}] tensor, got shape {Shape(inputs)}.", name);
+        }
+
+        if (inputs.shape[1] != features)
+        {
+            throw new ArgumentException($"Expected {features} features per row, got shape {Shape(inputs)}.", name);
+        }
+
+        if (inputs.shape[0] < 1)
+        {
+            throw new ArgumentException("Expected at least one row, got none.", name);
+        }
+
+        if (!is_floating_point(inputs))
+        {
+            throw new ArgumentException($"Expected a floating-point tensor, got {inputs.dtype}.", name);
+        }
+
+        using var finite = inputs.isfinite().all();
+        if (!finite.item<bool>())
+        {
+            using var bad = inputs.isfinite().logical_not().nonzero();
+            var row = bad[0, 0].item<long>();
+            var col = bad[0, 1].item<long>();
+            throw new ArgumentException(
+                $"Inputs must be finite: {bad.shape[0]} value(s) are NaN or infinite, the first at row {row}, feature {col}.", name);
+        }
+    }
+
+    /// <summary>Targets must be an integer <c>[N]</c> tensor with values in <c>[0, C)</c>.</summary>
+    public static void CheckTargets(Tensor targets, long rows, int classes, string name)
+    {
+        ArgumentNullException.ThrowIfNull(targets, name);
+        if (targets.IsInvalid)
+        {
+            throw new ArgumentException("The tensor has been disposed.", name);
+        }
+
+        if (targets.dim() != 1 || targets.shape[0] != rows)
+        {
+            throw new ArgumentException($"Expected [{rows}] class indices (one per input row), got shape {Shape(targets)}.", name);
+        }
+
+        if (targets.dtype is not (ScalarType.Int64 or ScalarType.Int32 or ScalarType.Int16 or ScalarType.Byte or ScalarType.Int8))
+        {
+            throw new ArgumentException($"Expected integer class indices, got {targets.dtype}.", name);
+        }
+
+        using var min = targets.min();
+        using var max = targets.max();
+        var lo = min.item<long>();
+        var hi = max.item<long>();
+        if (lo < 0 || hi >= classes)
+        {
+            var offending = lo < 0 ? lo : hi;
+            throw new ArgumentOutOfRangeException(name, offending, $"Class indices must lie in [0, {classes}); found {offending}.");
+        }
+    }
+
+    /// <summary>A shape as <c>[a, b, c]</c>.</summary>
+    public static string Shape(Tensor t) => "[" + string.Join(", ", t.shape) + "]";
+}

@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Xwp.Models;
+
+/// <summary>The training loop behind <see cref="Fcnn.Train"/>.</summary>
+internal static class Trainer
+{
+    public static TrainingReport Run(
+        Fcnn model,
+        nn.Module<Tensor, Tensor> module,
+        Tensor inputs,
+        Tensor labels,
+        TrainingOptions options,
+        IProgress<TrainingProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        var device = model.Device;
+        var n = inputs.shape[0];
+        var batches = (int)((n + options.BatchSize - 1) / options.BatchSize);
+        var losses = new List<double>();
+        var accuracies = new List<double>();
+
+        using var x = inputs.to(float32).to(device).DetachFromDisposeScope();
+        using var y = labels.to(int64).to(device).DetachFromDisposeScope();
+        using var generator = new Generator((ulong)options.Seed, CPU);
+        using var optimizer = optim.Adam(module.parameters(), options.LearningRate);
+        module.train();
+        try
+        {
+            for (var epoch = 1; epoch <= options.Epochs; epoch++)
+            {
+                using var epochScope = NewDisposeScope();
+                var order = randperm(n, generator: generator).to(device);
+                double lossSum = 0;
+                long correct = 0;
+                long seen = 0;
+                for (var b = 0; b < batches; b++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    using var batchScope = NewDisposeScope();
+                    var start = (long)b * options.BatchSize;
+                    var index = order.narrow(0, start, Math.Min(options.BatchSize, n - start));
+                    var xb = x.index_select(0, index);
+                    var yb = y.index_select(0, index);
+                    optimizer.zero_grad();
+                    var logits = module.forward(xb);
+                    var loss = nn.functional.cross_entropy(logits, yb);
+                    loss.backward();
+                    optimizer.step();
+
+                    var count = yb.shape[0];
+                    lossSum += loss.item<float>() * count;
+                    correct += logits.argmax(1).eq(yb).sum().item<long>();
+                    seen += count;
+                    progress?.Report(new TrainingProgress(epoch, options.Epochs, b + 1, batches, lossSum / seen, (double)correct / seen));
+                }
+
+                losses.Add(lossSum / seen);
+                accuracies.Add((double)correct / seen);
+            }
+        }
+        finally
+        {
+            module.eval();
+        }
+
+        return new TrainingReport(losses, accuracies, watch.Elapsed);
+    }
+}
