@@ -42,7 +42,8 @@ internal sealed class ElfImage
         var shoff = U64(40);
         var shentsize = U16(58);
         var shnum = U16(60);
-        if (shentsize != 64 || shoff == 0 || shoff + ((ulong)shnum * 64) > (ulong)bytes.Length)
+        // Bounds are checked as "size > length - offset" so that huge offsets cannot wrap around.
+        if (shentsize != 64 || shoff == 0 || shoff > (ulong)bytes.Length || (ulong)shnum * 64 > (ulong)bytes.Length - shoff)
         {
             throw Bad("its section header table is missing or lies outside the file");
         }
@@ -52,7 +53,7 @@ internal sealed class ElfImage
         {
             var o = (int)shoff + (i * 64);
             var s = new Section(U32(o + 4), U64(o + 24), U64(o + 32), U32(o + 40), U64(o + 56));
-            if (s.Type != 8 /* SHT_NOBITS */ && s.Offset + s.Size > (ulong)bytes.Length)
+            if (s.Type != 8 /* SHT_NOBITS */ && (s.Offset > (ulong)bytes.Length || s.Size > (ulong)bytes.Length - s.Offset))
             {
                 throw Bad($"section {i} lies outside the file");
             }
@@ -89,7 +90,7 @@ internal sealed class ElfImage
             return result;
         }
 
-        var strtab = _sections[sec.Value.Link];
+        var strtab = Linked(sec.Value);
         var entry = (long)sec.Value.Offset;
         var end = (long)(sec.Value.Offset + sec.Value.Size);
         for (var guard = 0; guard < 10_000; guard++)
@@ -132,7 +133,7 @@ internal sealed class ElfImage
     public IReadOnlyList<string> SymbolsWithVersion(ushort versionIndex)
     {
         var (dynsym, versym) = SymbolTables();
-        var strtab = _sections[dynsym.Link];
+        var strtab = Linked(dynsym);
         var count = (int)(dynsym.Size / 24);
         var names = new List<string>();
         for (var i = 0; i < count; i++)
@@ -195,7 +196,7 @@ internal sealed class ElfImage
             yield break;
         }
 
-        var strtab = _sections[dyn.Value.Link];
+        var strtab = Linked(dyn.Value);
         for (var o = (long)dyn.Value.Offset; o + 16 <= (long)(dyn.Value.Offset + dyn.Value.Size); o += 16)
         {
             var t = (long)U64((int)o);
@@ -223,6 +224,10 @@ internal sealed class ElfImage
 
         return null;
     }
+
+    private Section Linked(Section section) => section.Link < _sections.Length
+        ? _sections[section.Link]
+        : throw Bad($"a section links to section {section.Link}, which does not exist");
 
     private string Str(Section strtab, uint offset)
     {
