@@ -34,10 +34,10 @@ internal static class InputValidation
             throw new ArgumentException($"Expected a floating-point tensor, got {inputs.dtype}.", name);
         }
 
-        using var finite = inputs.isfinite().all();
-        if (!finite.item<bool>())
+        using var scope = NewDisposeScope();
+        if (!inputs.isfinite().all().item<bool>())
         {
-            using var bad = inputs.isfinite().logical_not().nonzero();
+            var bad = inputs.isfinite().logical_not().nonzero();
             var row = bad[0, 0].item<long>();
             var col = bad[0, 1].item<long>();
             throw new ArgumentException(
@@ -64,10 +64,9 @@ internal static class InputValidation
             throw new ArgumentException($"Expected integer class indices, got {targets.dtype}.", name);
         }
 
-        using var min = targets.min();
-        using var max = targets.max();
-        var lo = min.item<long>();
-        var hi = max.item<long>();
+        using var scope = NewDisposeScope();
+        var lo = targets.min().item<long>();
+        var hi = targets.max().item<long>();
         if (lo < 0 || hi >= classes)
         {
             var offending = lo < 0 ? lo : hi;

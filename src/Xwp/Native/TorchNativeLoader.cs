@@ -196,20 +196,75 @@ internal static partial class TorchNativeLoader
 
     private static ElfImage ReadCopyOrOriginal(string copy, string original)
     {
+        var source = ElfImage.Read(original);
         if (File.Exists(copy))
         {
             try
             {
-                return ElfImage.Read(copy);
+                var cached = ElfImage.Read(copy);
+                if (IsFaithfulCopy(cached, source))
+                {
+                    return cached;
+                }
             }
             catch (InvalidDataException)
             {
-                // A damaged cache entry is rebuilt from the original.
-                File.Delete(copy);
+                // Damaged: rebuilt below.
             }
+
+            // A cache entry that is not the original with weak flags added is never loaded.
+            File.Delete(copy);
         }
 
-        return ElfImage.Read(original);
+        return source;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="copy"/> is <paramref name="original"/> byte for byte, except that some
+    /// version requirements gained the weak flag. Guards against a damaged or planted cache entry.
+    /// </summary>
+    internal static bool IsFaithfulCopy(ElfImage copy, ElfImage original)
+    {
+        var a = copy.Bytes;
+        var b = original.Bytes;
+        if (a.Length != b.Length)
+        {
+            return false;
+        }
+
+        var flagFields = original.VersionNeeds().ToDictionary(n => n.FlagsOffset);
+        var i = 0;
+        while (i < a.Length)
+        {
+            var differs = MismatchAt(a, b, i);
+            if (differs < 0)
+            {
+                return true;
+            }
+
+            var field = flagFields.Keys.FirstOrDefault(o => differs >= o && differs < o + 2, -1);
+            if (field < 0)
+            {
+                return false;
+            }
+
+            var before = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(b.Slice(field));
+            var after = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(a.Slice(field));
+            if (after != (before | ElfImage.VersionFlagWeak))
+            {
+                return false;
+            }
+
+            i = field + 2;
+        }
+
+        return true;
+    }
+
+    private static int MismatchAt(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, int start)
+    {
+        var offset = a.Slice(start).CommonPrefixLength(b.Slice(start));
+        return start + offset == a.Length ? -1 : start + offset;
     }
 
     private static void PreloadDependencies(string original)

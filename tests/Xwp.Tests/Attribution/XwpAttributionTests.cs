@@ -170,11 +170,12 @@ public class XwpAttributionTests
             foreach (var batch in new[] { 1, 2, 3 })
             {
                 using var r = model.Explain(x).WithBatchSize(batch).Using(Make(XwpOptions.DefaultMemoryBudgetBytes)).Compute();
-                TensorAssert.Close(r, reference, 1e-7);
+                // Equal up to float32 rounding: BLAS may sum in another order for another row count.
+                TensorAssert.Close(r, reference, 1e-6);
             }
 
             using var smallChunks = model.Explain(x).Using(Make(1 << 16)).Compute();
-            TensorAssert.Close(smallChunks, reference, 1e-7);
+            TensorAssert.Close(smallChunks, reference, 1e-6);
         }
     }
 

@@ -347,6 +347,42 @@ public class TorchNativeLoaderTests
         File.ReadAllBytes(copy).Should().Equal(ExpectedPatchedBytes());
     }
 
+    [LinuxFact]
+    public void Load_replaces_a_cached_copy_that_differs_from_the_original_beyond_the_weak_flag()
+    {
+        using var cache = new TempDirectory();
+        var copy = TorchNativeLoader.CopyPath(Fixture.LibraryPath, cache.Path);
+        Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+        var planted = ExpectedPatchedBytes();
+        planted[planted.Length - 1] ^= 0x5a; // a well-formed ELF, but not what we would have written
+        File.WriteAllBytes(copy, planted);
+
+        var result = TorchNativeLoader.Load(cacheDirectory: cache.Path);
+
+        if (result.Outcome == NativeLoadOutcome.LoadedAsIs)
+        {
+            return;
+        }
+
+        File.ReadAllBytes(copy).Should().Equal(ExpectedPatchedBytes());
+    }
+
+    [Fact]
+    public void IsFaithfulCopy_accepts_only_added_weak_flags()
+    {
+        var original = ElfImage.Parse(Fixture.ReadBytes(), "original");
+        TorchNativeLoader.IsFaithfulCopy(ElfImage.Parse(Fixture.ReadBytes(), "same"), original).Should().BeTrue();
+        TorchNativeLoader.IsFaithfulCopy(ElfImage.Parse(ExpectedPatchedBytes(), "patched"), original).Should().BeTrue();
+
+        var otherFlag = Fixture.ReadBytes();
+        otherFlag[Fixture.MarkerFlagsOffset] |= 0x1;
+        TorchNativeLoader.IsFaithfulCopy(ElfImage.Parse(otherFlag, "other flag"), original).Should().BeFalse();
+
+        var elsewhere = ExpectedPatchedBytes();
+        elsewhere[0x1000] ^= 0xff;
+        TorchNativeLoader.IsFaithfulCopy(ElfImage.Parse(elsewhere, "elsewhere"), original).Should().BeFalse();
+    }
+
     private static byte[] ExpectedPatchedBytes()
     {
         var bytes = Fixture.ReadBytes();

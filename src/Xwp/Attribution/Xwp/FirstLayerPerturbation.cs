@@ -78,7 +78,10 @@ internal static class FirstLayerPerturbation
             }
         }
 
-        var nonzero = x.nonzero();
+        // A pair whose perturbation x_i·Δ_i is exactly zero (x_i = 0, or column i unchanged by
+        // training) changes nothing: skipping it is exact and keeps its score at the value above.
+        var changed = deltaT.ne(0).any(1);
+        var nonzero = x.ne(0).logical_and(changed.unsqueeze(0)).nonzero();
         var image = nonzero.select(1, 0);
         var feature = nonzero.select(1, 1);
         var flat = image.mul(features).add(feature);
