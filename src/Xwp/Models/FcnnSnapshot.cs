@@ -56,6 +56,28 @@ internal sealed class FcnnSnapshot : IDisposable
         _ => throw new InvalidOperationException($"Unknown activation {Activation}."),
     };
 
+    /// <summary>Applies the activation in place where torch can (the argument is overwritten).</summary>
+    public Tensor ActivateInPlace(Tensor x) => Activation switch
+    {
+        Activation.ReLU => x.relu_(),
+        Activation.Tanh => x.tanh_(),
+        Activation.Sigmoid => x.sigmoid_(),
+        Activation.LeakyReLU => x.leaky_relu_(LeakyReLUSlope),
+        _ => Activate(x),
+    };
+
+    /// <summary>Like <see cref="Head"/>, but overwrites its argument and its own temporaries to save memory traffic.</summary>
+    public Tensor HeadInPlace(Tensor firstPreActivation)
+    {
+        var h = firstPreActivation;
+        for (var layer = 1; layer < _weights.Length; layer++)
+        {
+            h = F.linear(ActivateInPlace(h), _weights[layer], _biases[layer]);
+        }
+
+        return h;
+    }
+
     /// <summary>The network after the first linear layer — the paper's black box g — from first-layer pre-activations to logits.</summary>
     public Tensor Head(Tensor firstPreActivation)
     {

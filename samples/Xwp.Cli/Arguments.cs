@@ -1,0 +1,135 @@
+using System.Globalization;
+
+namespace Xwp.Cli;
+
+/// <summary>
+/// A small `--name value` parser: every option is declared by the command that reads it, unknown
+/// options and missing values are errors that name the option.
+/// </summary>
+internal sealed class Arguments
+{
+    private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+
+    public Arguments(IEnumerable<string> args)
+    {
+        string? pending = null;
+        foreach (var arg in args)
+        {
+            if (arg.StartsWith("--", StringComparison.Ordinal))
+            {
+                if (pending is not null)
+                {
+                    _values[pending] = null;
+                }
+
+                var eq = arg.IndexOf('=', StringComparison.Ordinal);
+                if (eq > 0)
+                {
+                    _values[arg[2..eq]] = arg[(eq + 1)..];
+                    pending = null;
+                }
+                else
+                {
+                    pending = arg[2..];
+                }
+            }
+            else if (pending is not null)
+            {
+                _values[pending] = arg;
+                pending = null;
+            }
+            else
+            {
+                throw new UsageException($"Unexpected argument '{arg}'.");
+            }
+        }
+
+        if (pending is not null)
+        {
+            _values[pending] = null;
+        }
+    }
+
+    public bool Flag(string name)
+    {
+        _read.Add(name);
+        if (!_values.TryGetValue(name, out var value))
+        {
+            return false;
+        }
+
+        return value is null || value is "true" || value is "1"
+            ? true
+            : throw new UsageException($"--{name} takes no value.");
+    }
+
+    public string? Optional(string name)
+    {
+        _read.Add(name);
+        if (!_values.TryGetValue(name, out var value))
+        {
+            return null;
+        }
+
+        return value ?? throw new UsageException($"--{name} needs a value.");
+    }
+
+    public string Required(string name) =>
+        Optional(name) ?? throw new UsageException($"--{name} is required.");
+
+    public int Int(string name, int fallback, int min = int.MinValue)
+    {
+        var text = Optional(name);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min)
+        {
+            throw new UsageException($"--{name} must be an integer ≥ {min}, not '{text}'.");
+        }
+
+        return value;
+    }
+
+    public long Long(string name, long fallback)
+    {
+        var text = Optional(name);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new UsageException($"--{name} must be an integer, not '{text}'.");
+    }
+
+    public T Choice<T>(string name, T fallback, IReadOnlyDictionary<string, T> choices)
+    {
+        var text = Optional(name);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        return choices.TryGetValue(text, out var value)
+            ? value
+            : throw new UsageException($"--{name} must be one of {string.Join(", ", choices.Keys)}, not '{text}'.");
+    }
+
+    /// <summary>Fails on any option the command did not ask for (call after reading every option).</summary>
+    public void RejectUnknown()
+    {
+        var unknown = _values.Keys.Where(k => !_read.Contains(k)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new UsageException($"Unknown option(s): {string.Join(", ", unknown.Select(u => "--" + u))}.");
+        }
+    }
+}
+
+/// <summary>A mistake on the command line; printed with the command's usage, exit code 2.</summary>
+internal sealed class UsageException(string message) : Exception(message);

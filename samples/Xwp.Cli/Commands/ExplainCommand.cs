@@ -1,0 +1,128 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Xwp.Cli.Commands;
+
+/// <summary>`xwp explain`: attribution maps for inputs in a .npy file.</summary>
+internal sealed class ExplainCommand : ICommand
+{
+    private static readonly Dictionary<string, Activation> Activations = new()
+    {
+        ["relu"] = Activation.ReLU,
+        ["gelu"] = Activation.GELU,
+        ["tanh"] = Activation.Tanh,
+        ["sigmoid"] = Activation.Sigmoid,
+        ["leakyrelu"] = Activation.LeakyReLU,
+    };
+
+    private static readonly Dictionary<string, OutputSpace> Spaces = new()
+    {
+        ["probabilities"] = OutputSpace.Probabilities,
+        ["logits"] = OutputSpace.Logits,
+    };
+
+    private static readonly Dictionary<string, string> Methods = new()
+    {
+        ["xwp"] = "xwp",
+        ["xwpc"] = "xwpc",
+    };
+
+    public string Name => "explain";
+
+    public string Summary => "Attribution maps for the rows of a .npy file.";
+
+    public string Usage => """
+        Usage: xwp explain (--initial INIT.pt --trained TRAINED.pt | --model MODEL.xwp)
+                           --inputs X.npy [--targets Y.npy] --method xwp|xwpc --out A.npy
+                           [--output-space probabilities|logits] [--activation relu|gelu|tanh|sigmoid|leakyrelu]
+                           [--xwpc-sign by-itself|literal] [--algorithm rank1|rowswap]
+                           [--batch-size N] [--device cpu|cuda] [--threads N]
+
+          --initial, --trained  PyTorch state_dicts (torch.save(model.state_dict())) at initialisation and after training
+          --model               a model saved by Xwp (Fcnn.Save), holding both snapshots
+          --inputs              float32/float64 [N, D] rows to explain
+          --targets             int64/int32 [N] classes to explain (default: the predicted class)
+          --out                 where to write the float32 [N, D] attribution map
+        """;
+
+    public int Run(Arguments args)
+    {
+        var initial = args.Optional("initial");
+        var trained = args.Optional("trained");
+        var modelPath = args.Optional("model");
+        var inputsPath = args.Required("inputs");
+        var targetsPath = args.Optional("targets");
+        var method = args.Choice("method", "xwp", Methods);
+        var outPath = args.Required("out");
+        var space = args.Choice("output-space", OutputSpace.Probabilities, Spaces);
+        var activation = args.Choice("activation", Activation.ReLU, Activations);
+        var sign = args.Choice("xwpc-sign", ComplementSign.ByItself, new Dictionary<string, ComplementSign>
+        {
+            ["by-itself"] = ComplementSign.ByItself,
+            ["literal"] = ComplementSign.Literal,
+        });
+        var algorithm = args.Choice("algorithm", XwpAlgorithm.Rank1, new Dictionary<string, XwpAlgorithm>
+        {
+            ["rank1"] = XwpAlgorithm.Rank1,
+            ["rowswap"] = XwpAlgorithm.RowSwap,
+        });
+        var batchSize = args.Int("batch-size", 256, min: 1);
+        var device = args.Choice("device", "cpu", new Dictionary<string, string> { ["cpu"] = "cpu", ["cuda"] = "cuda" });
+        var threads = args.Int("threads", 0, min: 0);
+        args.RejectUnknown();
+
+        if (modelPath is null == (initial is null || trained is null))
+        {
+            throw new UsageException(modelPath is null
+                ? "Give both --initial and --trained, or --model."
+                : "Give either --model or --initial/--trained, not both.");
+        }
+
+        if (threads > 0)
+        {
+            XwpRuntime.Threads = threads;
+        }
+
+        using var model = modelPath is not null ? Fcnn.Load(modelPath) : Fcnn.FromPyTorch(initial!, trained!, activation);
+        if (device == "cuda")
+        {
+            if (!cuda.is_available())
+            {
+                throw new InvalidOperationException("--device cuda was asked for, but CUDA is not available (build with -p:TorchBackend=cuda-linux).");
+            }
+
+            model.MoveTo(CUDA);
+        }
+
+        using var inputs = NpyFile.ReadFloat32Matrix(inputsPath);
+        if (inputs.shape[1] != model.InputSize)
+        {
+            throw new InvalidDataException($"'{inputsPath}' has {inputs.shape[1]} features per row; the model takes {model.InputSize}.");
+        }
+
+        var builder = model.Explain(inputs).WithBatchSize(batchSize);
+        Tensor? targets = null;
+        if (targetsPath is not null)
+        {
+            targets = NpyFile.ReadInt64Vector(targetsPath);
+            if (targets.shape[0] != inputs.shape[0])
+            {
+                targets.Dispose();
+                throw new InvalidDataException($"'{targetsPath}' has {targets.shape[0]} targets for {inputs.shape[0]} input rows.");
+            }
+
+            builder.For(targets);
+        }
+
+        var attribution = method == "xwp"
+            ? Attributions.Xwp(new XwpOptions { OutputSpace = space, Algorithm = algorithm })
+            : Attributions.XwpComplement(new XwpComplementOptions { OutputSpace = space, Algorithm = algorithm, Sign = sign });
+        var progress = new ConsoleProgress(Console.Error);
+        using var map = builder.Using(attribution).WithProgress(progress).Compute();
+        targets?.Dispose();
+        NpyFile.Write(outPath, map);
+        progress.Finish();
+        Console.WriteLine($"Wrote {method} attributions [{string.Join(", ", map.shape)}] to {outPath}.");
+        return 0;
+    }
+}
