@@ -141,8 +141,8 @@ internal sealed class FcnnSnapshot : IDisposable
             return false;
         }
 
-        using var equal = a.equal(b.to(a.device));
-        return equal.item<bool>();
+        using var scope = NewDisposeScope();
+        return a.eq(b.to(a.device)).all().item<bool>();
     }
 
     private static Tensor Own(Tensor t) => t.DetachFromDisposeScope();
