@@ -11,6 +11,10 @@ internal static class TestAssembly
     [ModuleInitializer]
     internal static void Initialize()
     {
-        XwpRuntime.Threads = Math.Min(2, Environment.ProcessorCount);
+        // XWP_NUM_THREADS (applied by XwpRuntime) wins, e.g. =1 when several test runs share the cores.
+        if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("XWP_NUM_THREADS")))
+        {
+            XwpRuntime.Threads = Math.Min(2, Environment.ProcessorCount);
+        }
     }
 }

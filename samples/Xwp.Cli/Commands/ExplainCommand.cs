@@ -21,29 +21,23 @@ internal sealed class ExplainCommand : ICommand
         ["logits"] = OutputSpace.Logits,
     };
 
-    private static readonly Dictionary<string, string> Methods = new()
-    {
-        ["xwp"] = "xwp",
-        ["xwpc"] = "xwpc",
-    };
-
     public string Name => "explain";
 
     public string Summary => "Attribution maps for the rows of a .npy file.";
 
     public string Usage => """
         Usage: xwp explain (--initial INIT.pt --trained TRAINED.pt | --model MODEL.xwp)
-                           --inputs X.npy [--targets Y.npy] --method xwp|xwpc --out A.npy
+                           --inputs X.npy [--targets Y.npy] --method METHOD --out A.npy
                            [--output-space probabilities|logits] [--activation relu|gelu|tanh|sigmoid|leakyrelu]
-                           [--xwpc-sign by-itself|literal] [--algorithm rank1|rowswap]
-                           [--batch-size N] [--device cpu|cuda] [--threads N]
+                           [--batch-size N] [--device cpu|cuda] [--threads N] [method flags]
 
           --initial, --trained  PyTorch state_dicts (torch.save(model.state_dict())) at initialisation and after training
           --model               a model saved by Xwp (Fcnn.Save), holding both snapshots
           --inputs              float32/float64 [N, D] rows to explain
           --targets             int64/int32 [N] classes to explain (default: the predicted class)
           --out                 where to write the float32 [N, D] attribution map
-        """;
+
+        """ + "Methods: " + string.Join(", ", ExplainMethods.Names) + "\n" + ExplainMethods.Usage;
 
     public int Run(Arguments args)
     {
@@ -52,23 +46,14 @@ internal sealed class ExplainCommand : ICommand
         var modelPath = args.Optional("model");
         var inputsPath = args.Required("inputs");
         var targetsPath = args.Optional("targets");
-        var method = args.Choice("method", "xwp", Methods);
+        var method = args.Required("method");
         var outPath = args.Required("out");
-        var space = args.Choice("output-space", OutputSpace.Probabilities, Spaces);
+        OutputSpace? space = args.Optional("output-space") is null ? null : args.Choice("output-space", OutputSpace.Probabilities, Spaces);
         var activation = args.Choice("activation", Activation.ReLU, Activations);
-        var sign = args.Choice("xwpc-sign", ComplementSign.ByItself, new Dictionary<string, ComplementSign>
-        {
-            ["by-itself"] = ComplementSign.ByItself,
-            ["literal"] = ComplementSign.Literal,
-        });
-        var algorithm = args.Choice("algorithm", XwpAlgorithm.Rank1, new Dictionary<string, XwpAlgorithm>
-        {
-            ["rank1"] = XwpAlgorithm.Rank1,
-            ["rowswap"] = XwpAlgorithm.RowSwap,
-        });
         var batchSize = args.Int("batch-size", 256, min: 1);
         var device = args.Choice("device", "cpu", new Dictionary<string, string> { ["cpu"] = "cpu", ["cuda"] = "cuda" });
         var threads = args.Int("threads", 0, min: 0);
+        var attribution = ExplainMethods.Create(method, space, args);
         args.RejectUnknown();
 
         if (modelPath is null == (initial is null || trained is null))
@@ -114,9 +99,6 @@ internal sealed class ExplainCommand : ICommand
             builder.For(targets);
         }
 
-        var attribution = method == "xwp"
-            ? Attributions.Xwp(new XwpOptions { OutputSpace = space, Algorithm = algorithm })
-            : Attributions.XwpComplement(new XwpComplementOptions { OutputSpace = space, Algorithm = algorithm, Sign = sign });
         var progress = new ConsoleProgress(Console.Error);
         using var map = builder.Using(attribution).WithProgress(progress).Compute();
         targets?.Dispose();

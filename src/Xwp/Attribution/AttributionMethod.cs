@@ -1,3 +1,4 @@
+using Xwp.Attribution;
 using static TorchSharp.torch;
 
 namespace Xwp;
@@ -17,15 +18,26 @@ public abstract class AttributionMethod
     /// <summary>A short, stable name (e.g. <c>xwp</c>, <c>xwpc</c>), used in reports and on the command line.</summary>
     public abstract string Name { get; }
 
+    /// <summary>
+    /// Names of the per-input diagnostics the method reports in <see cref="Explanation.Diagnostics"/>
+    /// (e.g. Integrated Gradients' completeness gap); empty when it reports none.
+    /// </summary>
+    public virtual IReadOnlyList<string> DiagnosticNames => [];
+
     /// <summary>Images per batch when the caller does not choose.</summary>
     internal virtual int DefaultBatchSize => 256;
 
     /// <summary>
-    /// Attributes one batch. <paramref name="inputs"/> is float32 <c>[B, D]</c> on the model's device,
-    /// <paramref name="targets"/> int64 <c>[B]</c> there too; both are validated. Runs inside a dispose
-    /// scope owned by the caller, which copies the result out.
+    /// Attributes one batch. Runs inside a dispose scope owned by the caller, which copies the
+    /// result (float32 <c>[B, D]</c>) out.
     /// </summary>
-    internal abstract Tensor AttributeBatch(Fcnn model, Tensor inputs, Tensor targets, CancellationToken cancellationToken);
+    internal abstract Tensor AttributeBatch(AttributionBatch batch);
+
+    /// <summary>
+    /// Per-input diagnostics of a batch's map, one float <c>[B]</c> tensor per name in
+    /// <see cref="DiagnosticNames"/>, in that order. Runs in the batch's dispose scope.
+    /// </summary>
+    internal virtual Tensor[] Diagnose(AttributionBatch batch, Tensor map) => [];
 
     /// <summary>The method's name.</summary>
     /// <returns>The name.</returns>

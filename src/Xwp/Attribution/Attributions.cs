@@ -7,7 +7,7 @@ namespace Xwp;
 /// The catalogue of attribution methods. Each factory validates its options and returns an
 /// immutable <see cref="AttributionMethod"/> to pass to <see cref="ExplanationBuilder.Using"/>.
 /// </summary>
-public static class Attributions
+public static partial class Attributions
 {
     /// <summary>
     /// XWP (Lympelopoulos &amp; Kanellopoulou, eq. 3–4): <c>R_i(x) = Σ_n I_n (f_n(x; θ) − f_n(x; θ, W_i ← W⁰_i))</c>,

@@ -4,21 +4,24 @@ namespace Xwp.Attribution;
 
 /// <summary>
 /// The one place where attribution work is split into batches of inputs: one dispose scope per
-/// batch, results written into a single preallocated map, progress after every batch,
-/// cancellation between batches.
+/// batch, results written into preallocated outputs, progress after every batch, cancellation
+/// between batches. Methods never chunk over inputs themselves.
 /// </summary>
 internal static class Batching
 {
-    public static Tensor Run(
+    /// <summary>Runs <paramref name="method"/> over all rows; returns the map <c>[N, D]</c> and its diagnostics <c>[N]</c> each.</summary>
+    public static (Tensor Map, Tensor[] Diagnostics) Run(
+        AttributionMethod method,
+        Fcnn model,
         Tensor inputs,
         Tensor targets,
         int batchSize,
-        Func<Tensor, Tensor, Tensor> attributeBatch,
         Action<long>? reportDone,
         CancellationToken cancellationToken)
     {
         var n = inputs.shape[0];
-        var output = zeros_like(inputs);
+        var map = zeros_like(inputs);
+        var diagnostics = method.DiagnosticNames.Select(_ => zeros(n, dtype: float32, device: inputs.device)).ToArray();
         try
         {
             for (long start = 0; start < n; start += batchSize)
@@ -27,18 +30,29 @@ internal static class Batching
                 var count = Math.Min(batchSize, n - start);
                 using (NewDisposeScope())
                 {
-                    var result = attributeBatch(inputs.narrow(0, start, count), targets.narrow(0, start, count));
-                    output.narrow(0, start, count).copy_(result);
+                    var batch = new AttributionBatch(model, inputs.narrow(0, start, count), targets.narrow(0, start, count), start, cancellationToken);
+                    var result = method.AttributeBatch(batch);
+                    map.narrow(0, start, count).copy_(result);
+                    var values = method.Diagnose(batch, result);
+                    for (var i = 0; i < diagnostics.Length; i++)
+                    {
+                        diagnostics[i].narrow(0, start, count).copy_(values[i]);
+                    }
                 }
 
                 reportDone?.Invoke(start + count);
             }
 
-            return output;
+            return (map, diagnostics);
         }
         catch
         {
-            output.Dispose();
+            map.Dispose();
+            foreach (var d in diagnostics)
+            {
+                d.Dispose();
+            }
+
             throw;
         }
     }

@@ -107,6 +107,22 @@ public sealed class ExplanationBuilder
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
     public Tensor Compute()
     {
+        using var explanation = ComputeExplanation();
+        return explanation.DetachMap();
+    }
+
+    /// <summary>
+    /// Runs the method and returns the map together with the targets it explains and the method's
+    /// per-input diagnostics (e.g. Integrated Gradients' completeness gap). Dispose the result.
+    /// </summary>
+    /// <returns>The explanation; the caller owns it.</returns>
+    /// <exception cref="InvalidOperationException">No method was chosen, or the model is not trained.</exception>
+    /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
+    /// <exception cref="ArgumentException">Inputs are not a finite <c>[N, D]</c> float tensor, or targets have the wrong shape or type.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A target class is outside <c>[0, C)</c>.</exception>
+    /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
+    public Explanation ComputeExplanation()
+    {
         var method = _method ?? throw new InvalidOperationException("Choose an attribution method with Using(...) before Compute().");
         _model.ThrowIfDisposed();
         _ = _model.Trained;
@@ -134,13 +150,22 @@ public sealed class ExplanationBuilder
         }
 
         var total = x.shape[0];
-        var result = Attribution.Batching.Run(
+        var (map, diagnostics) = Attribution.Batching.Run(
+            method,
+            _model,
             x,
             targets,
             _batchSize ?? method.DefaultBatchSize,
-            (xb, tb) => method.AttributeBatch(_model, xb, tb, _cancellationToken),
             _progress is null ? null : done => _progress.Report(new AttributionProgress(method.Name, done, total)),
             _cancellationToken);
-        return result.to(_inputs.device).MoveToOuterDisposeScope();
+        var home = _inputs.device;
+        var named = method.DiagnosticNames
+            .Select((name, i) => (name, tensor: diagnostics[i].to(home).MoveToOuterDisposeScope()))
+            .ToDictionary(p => p.name, p => p.tensor);
+        return new Explanation(
+            method.Name,
+            map.to(home).MoveToOuterDisposeScope(),
+            targets.clone().to(home).MoveToOuterDisposeScope(),
+            named);
     }
 }

@@ -114,6 +114,21 @@ public class ExplanationBuilderTests
         act.Should().Throw<OperationCanceledException>();
     }
 
+    [Fact]
+    public void ComputeExplanation_returns_the_map_the_resolved_targets_and_no_diagnostics_for_xwp()
+    {
+        using var model = TinyNets.ThreeTwoTwo();
+        using var x = tensor(new float[] { 1, 2, 0, 0, 1, 1 }, [2, 3]);
+        using var explanation = model.Explain(x).Using(Attributions.Xwp(new XwpOptions { OutputSpace = OutputSpace.Logits })).ComputeExplanation();
+        explanation.Method.Should().Be("xwp");
+        TensorAssert.Values(explanation.Targets.to(float32)).Should().Equal(0f, 0f); // predicted: logits [5,1] and [2,0]
+        explanation.Diagnostics.Should().BeEmpty();
+        using var map = explanation.DetachMap();
+        TensorAssert.Close(map, [2, 1, 0, 0, 1, -1], 1e-6); // image B with target 0: I = [+1, -1] flips B's signs
+        var again = () => explanation.Map;
+        again.Should().Throw<InvalidOperationException>();
+    }
+
     private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);

@@ -64,15 +64,15 @@ public sealed class ExplainCommandTests : IDisposable
         using var x = zeros(2, 13);
         var inputs = Path.Combine(_dir, "X.npy");
         NpyFile.Write(inputs, x);
-        var act = () => new ExplainCommand().Run(new Arguments(["--model", path, "--inputs", inputs, "--out", Path.Combine(_dir, "A.npy")]));
+        var act = () => new ExplainCommand().Run(new Arguments(["--model", path, "--inputs", inputs, "--method", "xwp", "--out", Path.Combine(_dir, "A.npy")]));
         act.Should().Throw<InvalidDataException>().WithMessage($"*{inputs}*13 features*takes 12*");
     }
 
     [Theory]
-    [InlineData(new[] { "--inputs", "x.npy", "--out", "a.npy" }, "*--initial and --trained, or --model*")]
-    [InlineData(new[] { "--model", "m", "--inputs", "x.npy", "--out", "a.npy", "--method", "shap" }, "*--method must be one of xwp, xwpc*")]
-    [InlineData(new[] { "--model", "m", "--inputs", "x.npy", "--out", "a.npy", "--colour", "red" }, "*Unknown option(s): --colour*")]
-    [InlineData(new[] { "--model", "m", "--out", "a.npy" }, "*--inputs is required*")]
+    [InlineData(new[] { "--inputs", "x.npy", "--out", "a.npy", "--method", "xwp" }, "*--initial and --trained, or --model*")]
+    [InlineData(new[] { "--model", "m", "--inputs", "x.npy", "--out", "a.npy", "--method", "nosuch" }, "*--method must be one of xwp, xwpc*")]
+    [InlineData(new[] { "--model", "m", "--inputs", "x.npy", "--out", "a.npy", "--method", "xwp", "--colour", "red" }, "*Unknown option(s): --colour*")]
+    [InlineData(new[] { "--model", "m", "--out", "a.npy", "--method", "xwp" }, "*--inputs is required*")]
     public void Usage_mistakes_name_the_option(string[] args, string message)
     {
         var act = () => new ExplainCommand().Run(new Arguments(args));

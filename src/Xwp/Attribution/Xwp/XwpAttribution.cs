@@ -1,3 +1,4 @@
+using Xwp.Attribution;
 using static TorchSharp.torch;
 
 namespace Xwp.Attribution.Xwp;
@@ -9,8 +10,8 @@ internal sealed class XwpAttribution(XwpOptions options) : AttributionMethod
 
     public override string Name => "xwp";
 
-    internal override Tensor AttributeBatch(Fcnn model, Tensor inputs, Tensor targets, CancellationToken cancellationToken) =>
+    internal override Tensor AttributeBatch(AttributionBatch batch) =>
         Options.Algorithm == XwpAlgorithm.Rank1
-            ? FirstLayerPerturbation.Rank1(model, inputs, targets, Perturbation.ResetFeature, ComplementSign.ByItself, Options.OutputSpace, Options.MemoryBudgetBytes, cancellationToken)
-            : FirstLayerPerturbation.RowSwap(model, inputs, targets, Perturbation.ResetFeature, ComplementSign.ByItself, Options.OutputSpace, cancellationToken);
+            ? FirstLayerPerturbation.Rank1(batch.Model, batch.Inputs, batch.Targets, Perturbation.ResetFeature, ComplementSign.ByItself, Options.OutputSpace, Options.MemoryBudgetBytes, batch.CancellationToken)
+            : FirstLayerPerturbation.RowSwap(batch.Model, batch.Inputs, batch.Targets, Perturbation.ResetFeature, ComplementSign.ByItself, Options.OutputSpace, batch.CancellationToken);
 }

@@ -1,3 +1,4 @@
+using Xwp.Attribution;
 using Xwp.Attribution.Xwp;
 using static TorchSharp.torch;
 
@@ -10,8 +11,8 @@ internal sealed class XwpComplementAttribution(XwpComplementOptions options) : A
 
     public override string Name => "xwpc";
 
-    internal override Tensor AttributeBatch(Fcnn model, Tensor inputs, Tensor targets, CancellationToken cancellationToken) =>
+    internal override Tensor AttributeBatch(AttributionBatch batch) =>
         Options.Algorithm == XwpAlgorithm.Rank1
-            ? FirstLayerPerturbation.Rank1(model, inputs, targets, Perturbation.KeepFeature, Options.Sign, Options.OutputSpace, Options.MemoryBudgetBytes, cancellationToken)
-            : FirstLayerPerturbation.RowSwap(model, inputs, targets, Perturbation.KeepFeature, Options.Sign, Options.OutputSpace, cancellationToken);
+            ? FirstLayerPerturbation.Rank1(batch.Model, batch.Inputs, batch.Targets, Perturbation.KeepFeature, Options.Sign, Options.OutputSpace, Options.MemoryBudgetBytes, batch.CancellationToken)
+            : FirstLayerPerturbation.RowSwap(batch.Model, batch.Inputs, batch.Targets, Perturbation.KeepFeature, Options.Sign, Options.OutputSpace, batch.CancellationToken);
 }
