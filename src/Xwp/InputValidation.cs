@@ -65,8 +65,8 @@ internal static class InputValidation
         }
 
         using var scope = NewDisposeScope();
-        var lo = targets.min().item<long>();
-        var hi = targets.max().item<long>();
+        var lo = targets.min().to(int64).item<long>();
+        var hi = targets.max().to(int64).item<long>();
         if (lo < 0 || hi >= classes)
         {
             var offending = lo < 0 ? lo : hi;

@@ -39,6 +39,7 @@ internal sealed class FcnnSnapshot : IDisposable
     /// <summary>Copies the given parameters (they stay owned by the caller).</summary>
     public static FcnnSnapshot Capture(IReadOnlyList<Tensor> weights, IReadOnlyList<Tensor> biases, Activation activation, double slope)
     {
+        using var scope = NewDisposeScope();
         using var _ = no_grad();
         var w = weights.Select(t => Own(t.detach().clone())).ToArray();
         var b = biases.Select(t => Own(t.detach().clone())).ToArray();
@@ -136,13 +137,16 @@ internal sealed class FcnnSnapshot : IDisposable
 
     private static bool Same(Tensor a, Tensor b)
     {
-        if (!a.shape.SequenceEqual(b.shape))
+        if (!a.shape.SequenceEqual(b.shape) || a.dtype != b.dtype)
         {
             return false;
         }
 
+        // Compare the bytes, not the values: -0 and 0 differ, and NaN equals an identical NaN.
         using var scope = NewDisposeScope();
-        return a.eq(b.to(a.device)).all().item<bool>();
+        var x = a.detach().cpu().contiguous();
+        var y = b.detach().cpu().contiguous();
+        return x.bytes.SequenceEqual(y.bytes);
     }
 
     private static Tensor Own(Tensor t) => t.DetachFromDisposeScope();

@@ -98,14 +98,28 @@ internal static class ModelFile
             }
         }
 
-        var hasTrained = reader.Byte() == 1;
+        var flag = reader.Byte();
+        if (flag > 1)
+        {
+            throw Bad(path, $"its trained-snapshot flag is {flag}, not 0 or 1");
+        }
+
+        var hasTrained = flag == 1;
         var initial = ReadSnapshot(ref reader, sizes, activation, slope);
-        var trained = hasTrained ? ReadSnapshot(ref reader, sizes, activation, slope) : null;
-        if (reader.Remaining != 0)
+        FcnnSnapshot? trained = null;
+        try
+        {
+            trained = hasTrained ? ReadSnapshot(ref reader, sizes, activation, slope) : null;
+            if (reader.Remaining != 0)
+            {
+                throw Bad(path, $"{reader.Remaining} unexpected bytes follow the parameters");
+            }
+        }
+        catch
         {
             initial.Dispose();
             trained?.Dispose();
-            throw Bad(path, $"{reader.Remaining} unexpected bytes follow the parameters");
+            throw;
         }
 
         return (initial, trained);
@@ -122,7 +136,8 @@ internal static class ModelFile
 
     private static void WriteTensor(BinaryWriter w, Tensor t)
     {
-        using var cpu = t.detach().to(float32).cpu().contiguous();
+        using var scope = NewDisposeScope();
+        var cpu = t.detach().to(float32).cpu().contiguous();
         var values = cpu.data<float>().ToArray();
         var bytes = MemoryMarshal.AsBytes(values.AsSpan());
         if (!BitConverter.IsLittleEndian)
@@ -140,7 +155,7 @@ internal static class ModelFile
         var biases = new List<Tensor>();
         for (var i = 0; i < sizes.Length - 1; i++)
         {
-            weights.Add(tensor(reader.Floats(sizes[i + 1] * sizes[i]), [sizes[i + 1], sizes[i]]));
+            weights.Add(tensor(reader.Floats((long)sizes[i + 1] * sizes[i]), [sizes[i + 1], sizes[i]]));
             biases.Add(tensor(reader.Floats(sizes[i + 1]), [sizes[i + 1]]));
         }
 
@@ -164,17 +179,18 @@ internal static class ModelFile
 
         public double Double() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8));
 
-        public float[] Floats(long count) => MemoryMarshal.Cast<byte, float>(Take(checked((int)(count * 4)))).ToArray();
+        public float[] Floats(long count) => MemoryMarshal.Cast<byte, float>(Take(count * 4)).ToArray();
 
-        private ReadOnlySpan<byte> Take(int n)
+        private ReadOnlySpan<byte> Take(long n)
         {
+            // Sizes come from the file: a long, so that a huge declared size cannot overflow past this check.
             if (n > Remaining)
             {
                 throw Bad(path, $"it ends early: {n} more bytes were expected at offset {_position}, {Remaining} remain");
             }
 
-            var span = _data.Slice(_position, n);
-            _position += n;
+            var span = _data.Slice(_position, (int)n);
+            _position += (int)n;
             return span;
         }
     }

@@ -18,6 +18,8 @@ internal static class PyTorchStateDict
             throw new FileNotFoundException($"PyTorch state_dict '{path}' does not exist.", path);
         }
 
+        // The unpickler makes intermediate tensors besides the ones it returns; the scope takes them all.
+        using var scope = NewDisposeScope();
         Hashtable table;
         try
         {

@@ -23,8 +23,16 @@ internal static class Trainer
         var losses = new List<double>();
         var accuracies = new List<double>();
 
-        using var x = inputs.to(float32).to(device).DetachFromDisposeScope();
-        using var y = labels.to(int64).to(device).DetachFromDisposeScope();
+        Tensor x, y;
+        using (NewDisposeScope())
+        {
+            // The scope takes the intermediate copies; the final ones are detached and disposed below.
+            x = inputs.to(float32).to(device).DetachFromDisposeScope();
+            y = labels.to(int64).to(device).DetachFromDisposeScope();
+        }
+
+        using var ownedX = x;
+        using var ownedY = y;
         using var generator = new Generator((ulong)options.Seed, CPU);
         using var optimizer = optim.Adam(module.parameters(), options.LearningRate);
         module.train();
