@@ -1,5 +1,7 @@
 using static TorchSharp.torch;
 
+using Xwp.Tests.TestUtils;
+
 namespace Xwp.Tests.Models;
 
 /// <summary>A fresh directory under the system temp folder, deleted on dispose.</summary>
@@ -37,22 +39,8 @@ internal sealed class SyncProgress<T>(Action<T> onReport) : IProgress<T>
 internal static class ModelFixtures
 {
     /// <summary>A created model whose live parameters are moved by seeded noise, then captured as θ.</summary>
-    public static Fcnn Perturbed(int[] sizes, long seed, Activation activation = Activation.ReLU, double slope = 0.01, double noise = 0.1)
-    {
-        var model = Fcnn.Create(new FcnnOptions { LayerSizes = sizes, Seed = seed, Activation = activation, LeakyReLUSlope = slope });
-        using (NewDisposeScope())
-        using (no_grad())
-        using (var g = new Generator((ulong)seed + 1000))
-        {
-            foreach (var p in model.Module.parameters())
-            {
-                p.add_(randn(p.shape, generator: g).mul_(noise));
-            }
-        }
-
-        model.MarkTrained();
-        return model;
-    }
+    public static Fcnn Perturbed(int[] sizes, long seed, Activation activation = Activation.ReLU, double slope = 0.01, double noise = 0.1) =>
+        TinyNets.RandomTrained(sizes, seed, noise, activation, slope);
 
     /// <summary>Seeded standard-normal inputs <c>[rows, features]</c>.</summary>
     public static Tensor Normal(int rows, int features, long seed)

@@ -25,9 +25,9 @@ internal static class TinyNets
     }
 
     /// <summary>A random network whose θ is θ⁰ plus Gaussian noise of the given scale (a stand-in for training).</summary>
-    public static Fcnn RandomTrained(int[] sizes, long seed, double noise = 0.05, Activation activation = Activation.ReLU)
+    public static Fcnn RandomTrained(int[] sizes, long seed, double noise = 0.05, Activation activation = Activation.ReLU, double slope = 0.01)
     {
-        var model = Fcnn.Create(new FcnnOptions { LayerSizes = sizes, Seed = seed, Activation = activation });
+        var model = Fcnn.Create(new FcnnOptions { LayerSizes = sizes, Seed = seed, Activation = activation, LeakyReLUSlope = slope });
         using (var scope = NewDisposeScope())
         using (no_grad())
         using (var g = new Generator((ulong)seed + 1000))
