@@ -18,7 +18,8 @@ public sealed record KernelShapOptions
     /// <summary>
     /// Coalitions evaluated per input, counting the empty and the full one (always included; they
     /// pin the efficiency constraint). Null (the default) means <c>2M + 2048</c> for M players, the
-    /// rule of the authors' <c>shap</c> package. When the count reaches <c>2^M</c> every coalition is
+    /// rule of the authors' <c>shap</c> package; the players are the groups whose features differ from
+    /// the baseline (the others get exactly 0). When the count reaches <c>2^M</c> every coalition is
     /// enumerated with its exact Shapley-kernel weight and the result is the exact Shapley value.
     /// The paper's SHAP row (SPEC §7) uses 2×2 superpixels; the benchmark uses 500 on 4×4 superpixels.
     /// </summary>
