@@ -1,3 +1,6 @@
+using System.Globalization;
+using static TorchSharp.torch;
+
 namespace Xwp.Cli.Commands;
 
 /// <summary>
@@ -7,12 +10,37 @@ namespace Xwp.Cli.Commands;
 internal static class ExplainMethods
 {
     /// <summary>Method names, as `--method` takes them.</summary>
-    public static readonly IReadOnlyList<string> Names = ["xwp", "xwpc"];
+    public static readonly IReadOnlyList<string> Names = ["xwp", "xwpc", "kernelshap", "svs", "ig", "lrp"];
 
     /// <summary>Extra usage text for the method flags.</summary>
     public const string Usage = """
           XWP/XWP^c:  [--xwpc-sign by-itself|literal] [--algorithm rank1|rowswap]
+          SHAP:       [--baseline 0|B.npy] [--samples N] [--superpixel K] [--image-shape 28,28] [--seed S]
+                      kernelshap: --samples = coalitions (default 2M + 2048 for M players)
+                      svs:        --samples = permutations (default 25) [--antithetic]
+          IG:         [--baseline 0|B.npy] [--steps 50]
+                      [--ig-rule gauss-legendre|riemann-left|riemann-right|riemann-middle|riemann-trapezoid]
+          LRP:        [--lrp-rule epsilon|zplus|alpha2beta1|alpha1beta0] [--epsilon 1e-9]
+                      (always starts from the target's logit; --output-space does not apply)
+          --baseline takes a number (every feature) or a .npy file ([D], or [N, D] one per input row).
         """;
+
+    private static readonly Dictionary<string, IntegrationRule> IgRules = new()
+    {
+        ["gauss-legendre"] = IntegrationRule.GaussLegendre,
+        ["riemann-left"] = IntegrationRule.RiemannLeft,
+        ["riemann-right"] = IntegrationRule.RiemannRight,
+        ["riemann-middle"] = IntegrationRule.RiemannMiddle,
+        ["riemann-trapezoid"] = IntegrationRule.RiemannTrapezoid,
+    };
+
+    private static readonly Dictionary<string, LrpRule> LrpRules = new()
+    {
+        ["epsilon"] = LrpRule.Epsilon,
+        ["zplus"] = LrpRule.ZPlus,
+        ["alpha2beta1"] = LrpRule.Alpha2Beta1,
+        ["alpha1beta0"] = LrpRule.Alpha1Beta0,
+    };
 
     /// <summary>Reads the method flags and builds the method named by <paramref name="name"/>.</summary>
     public static AttributionMethod Create(string name, OutputSpace? space, Arguments args)
@@ -27,12 +55,105 @@ internal static class ExplainMethods
             ["rank1"] = XwpAlgorithm.Rank1,
             ["rowswap"] = XwpAlgorithm.RowSwap,
         });
+        var baselineText = args.Optional("baseline");
+        int? samples = args.Optional("samples") is null ? null : args.Int("samples", 0, min: 1);
+        var superpixel = args.Int("superpixel", 1, min: 1);
+        var imageShape = Pair(args, "image-shape", (28, 28));
+        var seed = args.Long("seed", 0);
+        var antithetic = args.Flag("antithetic");
+        var steps = args.Int("steps", 50, min: 1);
+        var igRule = args.Choice("ig-rule", IntegrationRule.GaussLegendre, IgRules);
+        var lrpRule = args.Choice("lrp-rule", LrpRule.Epsilon, LrpRules);
+        var epsilon = Double(args, "epsilon", LrpOptions.DefaultEpsilon);
+        var outputs = space ?? OutputSpace.Probabilities;
 
-        return name switch
+        try
         {
-            "xwp" => Attributions.Xwp(new XwpOptions { OutputSpace = space ?? OutputSpace.Probabilities, Algorithm = algorithm }),
-            "xwpc" => Attributions.XwpComplement(new XwpComplementOptions { OutputSpace = space ?? OutputSpace.Probabilities, Algorithm = algorithm, Sign = sign }),
-            _ => throw new UsageException($"--method must be one of {string.Join(", ", Names)}, not '{name}'."),
-        };
+            return name switch
+            {
+                "xwp" => Attributions.Xwp(new XwpOptions { OutputSpace = outputs, Algorithm = algorithm }),
+                "xwpc" => Attributions.XwpComplement(new XwpComplementOptions { OutputSpace = outputs, Algorithm = algorithm, Sign = sign }),
+                "kernelshap" => Attributions.KernelShap(new KernelShapOptions
+                {
+                    Samples = samples,
+                    Baseline = Baseline(baselineText),
+                    Superpixel = superpixel,
+                    ImageShape = imageShape,
+                    OutputSpace = outputs,
+                    Seed = seed,
+                }),
+                "svs" => Attributions.ShapleyValueSampling(new ShapleyValueSamplingOptions
+                {
+                    Samples = samples ?? 25,
+                    Antithetic = antithetic,
+                    Baseline = Baseline(baselineText),
+                    Superpixel = superpixel,
+                    ImageShape = imageShape,
+                    OutputSpace = outputs,
+                    Seed = seed,
+                }),
+                "ig" => Attributions.IntegratedGradients(new IntegratedGradientsOptions
+                {
+                    Baseline = Baseline(baselineText),
+                    Steps = steps,
+                    Rule = igRule,
+                    OutputSpace = outputs,
+                }),
+                "lrp" => Attributions.Lrp(new LrpOptions { Rule = lrpRule, Epsilon = epsilon }),
+                _ => throw new UsageException($"--method must be one of {string.Join(", ", Names)}, not '{name}'."),
+            };
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new UsageException($"{name}: {e.Message}");
+        }
+    }
+
+    /// <summary>`--baseline`: a number for every feature (0 = the default, no tensor), or a .npy file.</summary>
+    private static Tensor? Baseline(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+        {
+            return value == 0 ? null : tensor((float)value);
+        }
+
+        return File.Exists(text)
+            ? NpyFile.Read(text).to(float32)
+            : throw new UsageException($"--baseline must be a number or an existing .npy file, not '{text}'.");
+    }
+
+    /// <summary>A flag of two positive integers, `H,W`.</summary>
+    private static (int, int) Pair(Arguments args, string name, (int, int) fallback)
+    {
+        var text = args.Optional(name);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        var parts = text.Split(',');
+        return parts.Length == 2
+            && int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var a) && a >= 1
+            && int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var b) && b >= 1
+            ? (a, b)
+            : throw new UsageException($"--{name} must be two positive integers like 28,28, not '{text}'.");
+    }
+
+    private static double Double(Arguments args, string name, double fallback)
+    {
+        var text = args.Optional(name);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new UsageException($"--{name} must be a number, not '{text}'.");
     }
 }

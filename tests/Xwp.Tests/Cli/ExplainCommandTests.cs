@@ -68,9 +68,65 @@ public sealed class ExplainCommandTests : IDisposable
         act.Should().Throw<InvalidDataException>().WithMessage($"*{inputs}*13 features*takes 12*");
     }
 
+    public static TheoryData<string, string[]> BaselineMethods => new()
+    {
+        { "kernelshap", ["--samples", "40", "--superpixel", "2", "--image-shape", "4,4", "--baseline", "0.25", "--seed", "3"] },
+        { "svs", ["--samples", "5", "--superpixel", "2", "--image-shape", "4,4", "--seed", "4", "--output-space", "logits"] },
+        { "ig", ["--steps", "12", "--ig-rule", "riemann-trapezoid", "--baseline", "0.5"] },
+        { "lrp", ["--lrp-rule", "alpha2beta1", "--epsilon", "1e-6"] },
+        { "lrp", ["--epsilon", "0.5", "--samples", "9", "--steps", "3", "--seed", "1"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(BaselineMethods))]
+    public void Baseline_methods_write_the_same_map_as_the_api(string method, string[] flags)
+    {
+        using var model = TinyNets.RandomTrained([16, 8, 3], 7);
+        var path = Path.Combine(_dir, "m.xwp");
+        model.Save(path);
+        using var x = TinyNets.SparseInputs(3, 16, 8);
+        using var y = tensor(new long[] { 2, 0, 1 });
+        NpyFile.Write(Path.Combine(_dir, "X.npy"), x);
+        NpyFile.Write(Path.Combine(_dir, "Y.npy"), y);
+        var outPath = Path.Combine(_dir, "A.npy");
+
+        var code = new ExplainCommand().Run(new Arguments(
+            new[] { "--model", path, "--inputs", Path.Combine(_dir, "X.npy"), "--targets", Path.Combine(_dir, "Y.npy"), "--method", method, "--out", outPath }
+                .Concat(flags)));
+
+        code.Should().Be(0);
+        using var written = NpyFile.Read(outPath);
+        using var baseline = tensor(method == "ig" ? 0.5f : 0.25f);
+        var expectedMethod = (method, flags.Contains("alpha2beta1")) switch
+        {
+            ("kernelshap", _) => Attributions.KernelShap(new KernelShapOptions { Samples = 40, Superpixel = 2, ImageShape = (4, 4), Baseline = baseline, Seed = 3 }),
+            ("svs", _) => Attributions.ShapleyValueSampling(new ShapleyValueSamplingOptions { Samples = 5, Superpixel = 2, ImageShape = (4, 4), Seed = 4, OutputSpace = OutputSpace.Logits }),
+            ("ig", _) => Attributions.IntegratedGradients(new IntegratedGradientsOptions { Steps = 12, Rule = IntegrationRule.RiemannTrapezoid, Baseline = baseline }),
+            (_, true) => Attributions.Lrp(new LrpOptions { Rule = LrpRule.Alpha2Beta1, Epsilon = 1e-6 }),
+            _ => Attributions.Lrp(new LrpOptions { Epsilon = 0.5 }),
+        };
+        using var expected = model.Explain(x).For(y).Using(expectedMethod).Compute();
+        TensorAssert.Close(written, expected, 1e-6);
+        using var size = expected.abs().max();
+        size.item<float>().Should().BeGreaterThan(0f);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--method", "ig", "--ig-rule", "simpson" }, "*--ig-rule must be one of gauss-legendre*")]
+    [InlineData(new[] { "--method", "lrp", "--lrp-rule", "gamma" }, "*--lrp-rule must be one of epsilon, zplus*")]
+    [InlineData(new[] { "--method", "kernelshap", "--image-shape", "28" }, "*--image-shape must be two positive integers*")]
+    [InlineData(new[] { "--method", "kernelshap", "--samples", "2" }, "*kernelshap*Samples*")]
+    [InlineData(new[] { "--method", "svs", "--baseline", "no-such.npy" }, "*--baseline must be a number or an existing .npy file*")]
+    [InlineData(new[] { "--method", "lrp", "--epsilon", "tiny" }, "*--epsilon must be a number*")]
+    public void Baseline_method_flag_mistakes_name_the_flag(string[] flags, string message)
+    {
+        var act = () => new ExplainCommand().Run(new Arguments(new[] { "--model", "m", "--inputs", "x.npy", "--out", "a.npy" }.Concat(flags)));
+        act.Should().Throw<UsageException>().WithMessage(message);
+    }
+
     [Theory]
     [InlineData(new[] { "--inputs", "x.npy", "--out", "a.npy", "--method", "xwp" }, "*--initial and --trained, or --model*")]
-    [InlineData(new[] { "--model", "m", "--inputs", "x.npy", "--out", "a.npy", "--method", "nosuch" }, "*--method must be one of xwp, xwpc*")]
+    [InlineData(new[] { "--model", "m", "--inputs", "x.npy", "--out", "a.npy", "--method", "nosuch" }, "*--method must be one of xwp, xwpc, kernelshap, svs, ig, lrp*")]
     [InlineData(new[] { "--model", "m", "--inputs", "x.npy", "--out", "a.npy", "--method", "xwp", "--colour", "red" }, "*Unknown option(s): --colour*")]
     [InlineData(new[] { "--model", "m", "--out", "a.npy", "--method", "xwp" }, "*--inputs is required*")]
     public void Usage_mistakes_name_the_option(string[] args, string message)

@@ -1,0 +1,146 @@
+using Xwp.Models;
+using static TorchSharp.torch;
+
+namespace Xwp.Attribution.Lrp;
+
+/// <summary>
+/// LRP on an FCNN: a forward pass keeps every linear layer's input <c>a</c> and pre-activation
+/// <c>z</c>; relevance starts as <c>R = logit_t</c> on the target and flows back layer by layer with
+/// the layer's rule. Activations pass relevance through unchanged, which is what the rules assume
+/// for piecewise-linear units (ReLU, LeakyReLU). Smooth activations (GELU, Tanh, Sigmoid) are
+/// refused: the rules do not define relevance for them, and passing it through silently would
+/// produce plausible-looking maps with no meaning.
+/// </summary>
+internal sealed class LrpAttribution(LrpOptions options) : AttributionMethod
+{
+    /// <summary>The name of the per-input diagnostic.</summary>
+    public const string ConservationGap = "conservation_gap";
+
+    public LrpOptions Options { get; } = options;
+
+    public override string Name => "lrp";
+
+    /// <summary><c>conservation_gap</c> = Σ_i R_i − logit_t, per input (0 when relevance is conserved).</summary>
+    public override IReadOnlyList<string> DiagnosticNames => [ConservationGap];
+
+    internal override Tensor AttributeBatch(AttributionBatch batch)
+    {
+        var net = batch.Model.Trained;
+        var layers = net.Weights.Count;
+        var rules = RulesFor(layers, net.Activation);
+
+        var inputs = new Tensor[layers];
+        var pre = new Tensor[layers];
+        var a = batch.Inputs;
+        for (var l = 0; l < layers; l++)
+        {
+            inputs[l] = a;
+            pre[l] = nn.functional.linear(a, net.Weights[l], net.Biases[l]);
+            if (l < layers - 1)
+            {
+                a = net.Activate(pre[l]);
+            }
+        }
+
+        var logits = pre[layers - 1];
+        var target = batch.Targets.unsqueeze(1);
+        var relevance = zeros_like(logits).scatter_(1, target, logits.gather(1, target));
+        for (var l = layers - 1; l >= 0; l--)
+        {
+            relevance = Propagate(rules[l], inputs[l], net.Weights[l], net.Biases[l], pre[l], relevance);
+        }
+
+        return relevance;
+    }
+
+    internal override Tensor[] Diagnose(AttributionBatch batch, Tensor map)
+    {
+        var logit = ModelOutputs.TargetScores(batch.Model, batch.Inputs, batch.Targets, OutputSpace.Logits);
+        return [map.sum(1).sub(logit)];
+    }
+
+    /// <summary>The rule of every linear layer, checked against the model.</summary>
+    /// <exception cref="NotSupportedException">The model's activation is not piecewise linear.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="LrpOptions.LayerRules"/> names a layer the model does not have.</exception>
+    internal LrpRule[] RulesFor(int layers, Activation activation)
+    {
+        if (layers > 1 && activation is not (Activation.ReLU or Activation.LeakyReLU))
+        {
+            throw new NotSupportedException(
+                $"LRP supports FCNNs with ReLU or LeakyReLU activations; this model uses {activation}. " +
+                "Its rules assume piecewise-linear units, so relevance through a smooth activation is undefined. " +
+                "Use Integrated Gradients or a SHAP method for this model.");
+        }
+
+        var rules = Enumerable.Repeat(Options.Rule, layers).ToArray();
+        foreach (var (layer, rule) in Options.LayerRules ?? new Dictionary<int, LrpRule>())
+        {
+            if (layer >= layers)
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(LrpOptions.LayerRules), layer, $"The model has {layers} linear layers (indices 0 … {layers - 1}).");
+            }
+
+            rules[layer] = rule;
+        }
+
+        return rules;
+    }
+
+    /// <summary>One linear layer's rule: relevance of its outputs <c>[B, out]</c> to its inputs <c>[B, in]</c>.</summary>
+    internal Tensor Propagate(LrpRule rule, Tensor a, Tensor weight, Tensor bias, Tensor z, Tensor relevance)
+    {
+        switch (rule)
+        {
+            case LrpRule.Epsilon:
+            {
+                var stabilised = z.add(z.ge(0).to(z.dtype).mul(2).sub(1).mul(Options.Epsilon));
+                return a.mul(Ratio(relevance, stabilised).matmul(weight));
+            }
+
+            case LrpRule.ZPlus:
+            {
+                var positive = weight.clamp_min(0);
+                var denominator = nn.functional.linear(a, positive, bias.clamp_min(0));
+                return a.mul(Ratio(relevance, denominator).matmul(positive));
+            }
+
+            case LrpRule.Alpha2Beta1:
+                return AlphaBeta(2, 1, a, weight, bias, relevance);
+            case LrpRule.Alpha1Beta0:
+                return AlphaBeta(1, 0, a, weight, bias, relevance);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(rule), rule, "Unknown LRP rule.");
+        }
+    }
+
+    /// <summary>
+    /// αβ with the contributions <c>z_jk = a_j w_kj</c> split by sign: with <c>a = a⁺ + a⁻</c> and
+    /// <c>w = w⁺ + w⁻</c>, <c>z⁺_jk = a⁺_j w⁺_kj + a⁻_j w⁻_kj</c> and <c>z⁻_jk = a⁺_j w⁻_kj + a⁻_j w⁺_kj</c>.
+    /// </summary>
+    private static Tensor AlphaBeta(double alpha, double beta, Tensor a, Tensor weight, Tensor bias, Tensor relevance)
+    {
+        var ap = a.clamp_min(0);
+        var an = a.clamp_max(0);
+        var wp = weight.clamp_min(0);
+        var wn = weight.clamp_max(0);
+        var zPositive = nn.functional.linear(ap, wp, bias.clamp_min(0)).add(nn.functional.linear(an, wn));
+        var sPositive = Ratio(relevance, zPositive);
+        var result = ap.mul(sPositive.matmul(wp)).add(an.mul(sPositive.matmul(wn))).mul(alpha);
+        if (beta != 0)
+        {
+            var zNegative = nn.functional.linear(ap, wn, bias.clamp_max(0)).add(nn.functional.linear(an, wp));
+            var sNegative = Ratio(relevance, zNegative);
+            result = result.sub(ap.mul(sNegative.matmul(wn)).add(an.mul(sNegative.matmul(wp))).mul(beta));
+        }
+
+        return result;
+    }
+
+    /// <summary><c>R / d</c>, with 0 where d is exactly 0.</summary>
+    private static Tensor Ratio(Tensor relevance, Tensor denominator)
+    {
+        var zero = denominator.eq(0);
+        return relevance.div(denominator.masked_fill(zero, 1)).masked_fill_(zero, 0);
+    }
+}
