@@ -4,15 +4,16 @@ namespace Xwp.Cli.Commands;
 /// The methods `xwp explain --method` knows, and the flags that configure them. Every flag of every
 /// method is read (so scripts can pass a shared set of flags); each method uses the ones it needs.
 /// </summary>
-internal static class ExplainMethods
+internal static partial class ExplainMethods
 {
     /// <summary>Method names, as `--method` takes them.</summary>
-    public static readonly IReadOnlyList<string> Names = ["xwp", "xwpc"];
+    public static readonly IReadOnlyList<string> Names = ["xwp", "xwpc", "occlusion", "rise", "saliency", "inputxgradient", "random", "input-magnitude"];
 
     /// <summary>Extra usage text for the method flags.</summary>
     public const string Usage = """
           XWP/XWP^c:  [--xwpc-sign by-itself|literal] [--algorithm rank1|rowswap]
-        """;
+
+        """ + PerturbationUsage;
 
     /// <summary>Reads the method flags and builds the method named by <paramref name="name"/>.</summary>
     public static AttributionMethod Create(string name, OutputSpace? space, Arguments args)
@@ -27,6 +28,12 @@ internal static class ExplainMethods
             ["rank1"] = XwpAlgorithm.Rank1,
             ["rowswap"] = XwpAlgorithm.RowSwap,
         });
+
+        var perturbation = PerturbationFlags.Read(args);
+        if (CreatePerturbation(name, space, perturbation) is { } method)
+        {
+            return method;
+        }
 
         return name switch
         {
