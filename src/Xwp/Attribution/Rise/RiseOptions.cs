@@ -30,7 +30,10 @@ public sealed record RiseOptions
     /// <summary>p, the probability that a grid cell is kept (1), in (0, 1]. Default 0.5. Also the normaliser's p with supplied masks.</summary>
     public double Probability { get; init; } = 0.5;
 
-    /// <summary>How a row of D features is viewed as an image (row-major); Height·Width must equal D. Default 28×28.</summary>
+    /// <summary>
+    /// The image the random masks are drawn for (row-major); Height·Width must equal D. Default 28×28.
+    /// Ignored when <see cref="Masks"/> is set.
+    /// </summary>
     public (int Height, int Width) ImageShape { get; init; } = (28, 28);
 
     /// <summary>Seed of the masks. Default 0.</summary>
