@@ -19,9 +19,6 @@ internal sealed class OcclusionAttribution : AttributionMethod
 
     public override string Name => "occlusion";
 
-    /// <summary>The windows, in the order they are evaluated.</summary>
-    internal AblationSets Windows => _windows;
-
     internal override Tensor AttributeBatch(AttributionBatch batch)
     {
         if (batch.Model.InputSize != _windows.Features)
