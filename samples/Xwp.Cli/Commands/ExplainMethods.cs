@@ -7,10 +7,10 @@ namespace Xwp.Cli.Commands;
 /// The methods `xwp explain --method` knows, and the flags that configure them. Every flag of every
 /// method is read (so scripts can pass a shared set of flags); each method uses the ones it needs.
 /// </summary>
-internal static class ExplainMethods
+internal static partial class ExplainMethods
 {
     /// <summary>Method names, as `--method` takes them.</summary>
-    public static readonly IReadOnlyList<string> Names = ["xwp", "xwpc", "kernelshap", "svs", "ig", "lrp"];
+    public static readonly IReadOnlyList<string> Names = ["xwp", "xwpc", "occlusion", "kernelshap", "svs", "rise", "ig", "lrp", "saliency", "inputxgradient", "random", "input-magnitude"];
 
     /// <summary>Extra usage text for the method flags.</summary>
     public const string Usage = """
@@ -23,7 +23,8 @@ internal static class ExplainMethods
           LRP:        [--lrp-rule epsilon|zplus|alpha2beta1|alpha1beta0] [--epsilon 1e-9]
                       (always starts from the target's logit; --output-space does not apply)
           --baseline takes a number (every feature) or a .npy file ([D], or [N, D] one per input row).
-        """;
+
+        """ + PerturbationUsage;
 
     private static readonly Dictionary<string, IntegrationRule> IgRules = new()
     {
@@ -66,6 +67,12 @@ internal static class ExplainMethods
         var lrpRule = args.Choice("lrp-rule", LrpRule.Epsilon, LrpRules);
         var epsilon = Double(args, "epsilon", LrpOptions.DefaultEpsilon);
         var outputs = space ?? OutputSpace.Probabilities;
+
+        var perturbation = PerturbationFlags.Read(args);
+        if (CreatePerturbation(name, space, perturbation) is { } method)
+        {
+            return method;
+        }
 
         try
         {
@@ -127,8 +134,8 @@ internal static class ExplainMethods
             : throw new UsageException($"--baseline must be a number or an existing .npy file, not '{text}'.");
     }
 
-    /// <summary>A flag of two positive integers, `H,W`.</summary>
-    private static (int, int) Pair(Arguments args, string name, (int, int) fallback)
+    /// <summary>A pair such as <c>--window 4,4</c> (height, width); one number means both.</summary>
+    private static (int Height, int Width) Pair(Arguments args, string name, (int Height, int Width) fallback)
     {
         var text = args.Optional(name);
         if (text is null)
@@ -136,12 +143,11 @@ internal static class ExplainMethods
             return fallback;
         }
 
-        var parts = text.Split(',');
-        return parts.Length == 2
-            && int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var a) && a >= 1
-            && int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var b) && b >= 1
-            ? (a, b)
-            : throw new UsageException($"--{name} must be two positive integers like 28,28, not '{text}'.");
+        var parts = text.Split(',', 'x');
+        var values = parts.Select(p => int.TryParse(p.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= 1 ? v : (int?)null).ToArray();
+        return values.Length is 1 or 2 && values.All(v => v is not null)
+            ? (values[0]!.Value, values[^1]!.Value)
+            : throw new UsageException($"--{name} must be two positive integers 'height,width' (e.g. 4,4), not '{text}'.");
     }
 
     private static double Double(Arguments args, string name, double fallback)

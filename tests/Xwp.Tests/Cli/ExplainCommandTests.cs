@@ -114,7 +114,7 @@ public sealed class ExplainCommandTests : IDisposable
     [Theory]
     [InlineData(new[] { "--method", "ig", "--ig-rule", "simpson" }, "*--ig-rule must be one of gauss-legendre*")]
     [InlineData(new[] { "--method", "lrp", "--lrp-rule", "gamma" }, "*--lrp-rule must be one of epsilon, zplus*")]
-    [InlineData(new[] { "--method", "kernelshap", "--image-shape", "28" }, "*--image-shape must be two positive integers*")]
+    [InlineData(new[] { "--method", "kernelshap", "--image-shape", "28,x" }, "*--image-shape must be two positive integers*")]
     [InlineData(new[] { "--method", "kernelshap", "--samples", "2" }, "*kernelshap*Samples*")]
     [InlineData(new[] { "--method", "svs", "--baseline", "no-such.npy" }, "*--baseline must be a number or an existing .npy file*")]
     [InlineData(new[] { "--method", "lrp", "--epsilon", "tiny" }, "*--epsilon must be a number*")]
@@ -126,7 +126,7 @@ public sealed class ExplainCommandTests : IDisposable
 
     [Theory]
     [InlineData(new[] { "--inputs", "x.npy", "--out", "a.npy", "--method", "xwp" }, "*--initial and --trained, or --model*")]
-    [InlineData(new[] { "--model", "m", "--inputs", "x.npy", "--out", "a.npy", "--method", "nosuch" }, "*--method must be one of xwp, xwpc, kernelshap, svs, ig, lrp*")]
+    [InlineData(new[] { "--model", "m", "--inputs", "x.npy", "--out", "a.npy", "--method", "nosuch" }, "*--method must be one of xwp, xwpc, occlusion, kernelshap, svs, rise, ig, lrp, saliency, inputxgradient, random, input-magnitude*")]
     [InlineData(new[] { "--model", "m", "--inputs", "x.npy", "--out", "a.npy", "--method", "xwp", "--colour", "red" }, "*Unknown option(s): --colour*")]
     [InlineData(new[] { "--model", "m", "--out", "a.npy", "--method", "xwp" }, "*--inputs is required*")]
     public void Usage_mistakes_name_the_option(string[] args, string message)

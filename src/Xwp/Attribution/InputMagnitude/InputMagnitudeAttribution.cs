@@ -1,0 +1,11 @@
+using static TorchSharp.torch;
+
+namespace Xwp.Attribution.InputMagnitude;
+
+/// <summary>The input's magnitude <c>|x|</c>, ignoring the model and the target.</summary>
+internal sealed class InputMagnitudeAttribution : AttributionMethod
+{
+    public override string Name => "input-magnitude";
+
+    internal override Tensor AttributeBatch(AttributionBatch batch) => batch.Inputs.abs();
+}

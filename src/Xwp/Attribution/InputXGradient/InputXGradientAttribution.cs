@@ -1,0 +1,14 @@
+using static TorchSharp.torch;
+
+namespace Xwp.Attribution.InputXGradient;
+
+/// <summary>Input×Gradient: <c>x ⊙ ∂f_t/∂x</c>.</summary>
+internal sealed class InputXGradientAttribution(InputXGradientOptions options) : AttributionMethod
+{
+    public InputXGradientOptions Options { get; } = options;
+
+    public override string Name => "inputxgradient";
+
+    internal override Tensor AttributeBatch(AttributionBatch batch) =>
+        ModelOutputs.TargetGradient(batch.Model, batch.Inputs, batch.Targets, Options.OutputSpace).mul_(batch.Inputs);
+}

@@ -1,0 +1,117 @@
+namespace Xwp.Attribution.Occlusion;
+
+/// <summary>
+/// The sets of features that are set to the baseline together — Occlusion's windows or feature
+/// ablation's groups — over D features, and how each set's output change is spread back onto features.
+/// </summary>
+internal sealed class AblationSets
+{
+    private AblationSets(int features, int[][] sets)
+    {
+        Features = features;
+        Count = sets.Length;
+        MaxSize = sets.Max(s => s.Length);
+        Indices = new long[Count * MaxSize];
+        Array.Fill(Indices, features);
+        var coverage = new int[features];
+        for (var s = 0; s < Count; s++)
+        {
+            for (var j = 0; j < sets[s].Length; j++)
+            {
+                Indices[s * MaxSize + j] = sets[s][j];
+                coverage[sets[s][j]]++;
+            }
+        }
+
+        Spread = new float[(long)Count * features];
+        for (var s = 0; s < Count; s++)
+        {
+            foreach (var i in sets[s])
+            {
+                Spread[(long)s * features + i] = 1f / coverage[i];
+            }
+        }
+    }
+
+    /// <summary>D, the number of features.</summary>
+    public int Features { get; }
+
+    /// <summary>S, the number of sets.</summary>
+    public int Count { get; }
+
+    /// <summary>K, the size of the largest set.</summary>
+    public int MaxSize { get; }
+
+    /// <summary>Feature indices <c>[S, K]</c>, row-major; shorter sets are padded with D (a feature that does not exist).</summary>
+    public long[] Indices { get; }
+
+    /// <summary>
+    /// <c>[S, D]</c>, row-major: <c>1 / coverage(i)</c> where set s holds feature i, else 0, so that a map
+    /// is <c>delta [B, S] · Spread</c> — the mean change over the sets that hold each feature, 0 for a
+    /// feature in no set.
+    /// </summary>
+    public float[] Spread { get; }
+
+    /// <summary>
+    /// Occlusion's windows over a row-major <paramref name="image"/>, in row-major order of their top-left
+    /// corners. Positions per axis: <c>0, s, 2s, …</c> up to <c>L − w</c>, plus <c>L − w</c> itself when the
+    /// stride does not land there, so the last pixels are always covered.
+    /// </summary>
+    public static AblationSets Windows((int Height, int Width) image, (int Height, int Width) window, (int Height, int Width) stride)
+    {
+        var rows = Positions(image.Height, window.Height, stride.Height);
+        var cols = Positions(image.Width, window.Width, stride.Width);
+        var sets = new List<int[]>(rows.Count * cols.Count);
+        foreach (var top in rows)
+        {
+            foreach (var left in cols)
+            {
+                var set = new int[window.Height * window.Width];
+                for (var r = 0; r < window.Height; r++)
+                {
+                    for (var c = 0; c < window.Width; c++)
+                    {
+                        set[r * window.Width + c] = (top + r) * image.Width + left + c;
+                    }
+                }
+
+                sets.Add(set);
+            }
+        }
+
+        return new AblationSets(image.Height * image.Width, [.. sets]);
+    }
+
+    /// <summary>Feature ablation: one set per feature, or one per distinct group id (in increasing id order).</summary>
+    public static AblationSets Groups(int features, long[]? groupIds)
+    {
+        if (groupIds is null)
+        {
+            return new AblationSets(features, [.. Enumerable.Range(0, features).Select(i => new[] { i })]);
+        }
+
+        var sets = Enumerable.Range(0, features)
+            .GroupBy(i => groupIds[i])
+            .OrderBy(g => g.Key)
+            .Select(g => g.ToArray())
+            .ToArray();
+        return new AblationSets(features, sets);
+    }
+
+    /// <summary>Window starts along one axis of length <paramref name="length"/>.</summary>
+    internal static List<int> Positions(int length, int window, int stride)
+    {
+        var positions = new List<int>();
+        for (var p = 0; p + window <= length; p += stride)
+        {
+            positions.Add(p);
+        }
+
+        if (positions[^1] != length - window)
+        {
+            positions.Add(length - window);
+        }
+
+        return positions;
+    }
+}

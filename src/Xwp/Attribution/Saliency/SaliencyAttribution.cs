@@ -1,0 +1,17 @@
+using static TorchSharp.torch;
+
+namespace Xwp.Attribution.Saliency;
+
+/// <summary>Saliency: the gradient of the target's output with respect to the input, by default its absolute value.</summary>
+internal sealed class SaliencyAttribution(SaliencyOptions options) : AttributionMethod
+{
+    public SaliencyOptions Options { get; } = options;
+
+    public override string Name => "saliency";
+
+    internal override Tensor AttributeBatch(AttributionBatch batch)
+    {
+        var gradient = ModelOutputs.TargetGradient(batch.Model, batch.Inputs, batch.Targets, Options.OutputSpace);
+        return Options.Absolute ? gradient.abs() : gradient;
+    }
+}

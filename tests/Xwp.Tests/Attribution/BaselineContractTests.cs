@@ -1,0 +1,66 @@
+using FluentAssertions;
+using TorchSharp;
+using Xunit;
+using Xwp.Tests.TestUtils;
+using static TorchSharp.torch;
+
+namespace Xwp.Tests.Attribution;
+
+/// <summary>The contract every method keeps, run over Occlusion, feature ablation, RISE and the reference maps.</summary>
+public class BaselineContractTests
+{
+    public static TheoryData<string> Methods => new()
+    {
+        "occlusion", "feature-ablation", "feature-groups", "rise", "saliency", "inputxgradient", "random", "input-magnitude",
+    };
+
+    private static AttributionMethod Make(string name) => name switch
+    {
+        "occlusion" => Attributions.Occlusion(new OcclusionOptions { ImageShape = (6, 6), Window = (2, 2), Stride = (2, 2) }),
+        "feature-ablation" => Attributions.FeatureAblation(),
+        "feature-groups" => Attributions.FeatureAblation(new FeatureAblationOptions { FeatureMask = tensor(Enumerable.Range(0, 36).Select(i => (long)(i % 5)).ToArray()) }),
+        "rise" => Attributions.Rise(new RiseOptions { ImageShape = (6, 6), GridSize = 3, MaskCount = 64, Seed = 3 }),
+        "saliency" => Attributions.Saliency(),
+        "inputxgradient" => Attributions.InputXGradient(),
+        "random" => Attributions.Random(new RandomOptions { Seed = 4 }),
+        "input-magnitude" => Attributions.InputMagnitude(),
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void Shape_kept_inputs_untouched_batches_agree_and_no_tensor_leaks(string name)
+    {
+        using var model = TinyNets.RandomTrained([36, 12, 4], 141);
+        using var x = TinyNets.SparseInputs(5, 36, 142);
+        using var copy = x.clone();
+        using var targets = tensor(new long[] { 3, 2, 1, 0, 3 });
+        var method = Make(name);
+        method.Name.Should().Be(name == "feature-groups" ? "feature-ablation" : name);
+
+        using var reference = model.Explain(x).For(targets).Using(method).Compute();
+        reference.shape.Should().Equal(5, 36);
+        reference.dtype.Should().Be(ScalarType.Float32);
+        reference.Handle.Should().NotBe(x.Handle);
+        TensorAssert.Identical(x, copy);
+        using var scale = reference.abs().max();
+        scale.item<float>().Should().BeGreaterThan(0f, "a map of zeros would make every comparison below vacuous");
+
+        foreach (var batch in new[] { 1, 2, 3 })
+        {
+            using var r = model.Explain(x).For(targets).WithBatchSize(batch).Using(method).Compute();
+            TensorAssert.Close(r, reference, 1e-6);
+        }
+
+        using var again = model.Explain(x).For(targets).Using(Make(name)).Compute();
+        TensorAssert.Identical(again, reference);
+
+        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (var i = 0; i < 3; i++)
+        {
+            model.Explain(x).For(targets).WithBatchSize(2).Using(method).Compute().Dispose();
+        }
+
+        DisposeScopeManager.Statistics.ThreadTotalLiveCount.Should().Be(before);
+    }
+}
