@@ -1,4 +1,3 @@
-using Xwp.Attribution.Xwp;
 using static TorchSharp.torch;
 
 namespace Xwp.Attribution.Occlusion;
@@ -87,7 +86,7 @@ internal static class Ablation
     {
         if (model.Device.type == TorchSharp.DeviceType.CPU)
         {
-            budgetBytes = Math.Min(budgetBytes, FirstLayerPerturbation.CpuChunkBytes);
+            budgetBytes = Math.Min(budgetBytes, ForwardChunks.CpuChunkBytes);
         }
 
         // Per set: its K weight columns; per (set, row): K coefficients, the first-layer shift and

@@ -1,4 +1,3 @@
-using Xwp.Attribution.Xwp;
 using static TorchSharp.torch;
 
 namespace Xwp.Attribution.Rise;
@@ -96,22 +95,7 @@ internal sealed class RiseAttribution : AttributionMethod
         return scores.mm(masks).div_(MaskCount * Options.Probability);
     }
 
-    /// <summary>Masks per chunk so that one chunk's temporaries stay within the budget (on the CPU, within the cache).</summary>
-    private static long MasksPerChunk(Fcnn model, long budgetBytes)
-    {
-        if (model.Device.type == TorchSharp.DeviceType.CPU)
-        {
-            budgetBytes = Math.Min(budgetBytes, FirstLayerPerturbation.CpuChunkBytes);
-        }
-
-        // Per mask: its columns at the non-zero features (at most D), the first layer's pre-activation
-        // and activation, every later layer's pre-activation and activation, and a few [C] rows.
-        long floats = model.InputSize + 2L * model.LayerSizes[1] + 4L * model.ClassCount;
-        for (var k = 2; k < model.LayerSizes.Count; k++)
-        {
-            floats += 2L * model.LayerSizes[k];
-        }
-
-        return Math.Max(1, budgetBytes / (floats * sizeof(float)));
-    }
+    /// <summary>Masks per chunk: each holds its columns at the non-zero features (at most D) besides the head's rows.</summary>
+    private static long MasksPerChunk(Fcnn model, long budgetBytes) =>
+        ForwardChunks.Rows(model, budgetBytes, extraFloatsPerRow: model.InputSize);
 }

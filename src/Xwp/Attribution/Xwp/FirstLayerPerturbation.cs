@@ -87,7 +87,7 @@ internal static class FirstLayerPerturbation
         var flat = image.mul(features).add(feature);
         var values = x.reshape(-1).index_select(0, flat);
         var pairs = nonzero.shape[0];
-        var chunk = ChunkRows(model, memoryBudgetBytes);
+        var chunk = ForwardChunks.Rows(model, memoryBudgetBytes);
         var resultFlat = result.view(-1);
         var scale = perturbation == Perturbation.KeepFeature && sign == ComplementSign.ByItself ? -1.0 : 1.0;
 
@@ -164,31 +164,4 @@ internal static class FirstLayerPerturbation
 
     private static Tensor Output(Tensor logits, OutputSpace space) =>
         space == OutputSpace.Probabilities ? logits.softmax(1) : logits;
-
-    /// <summary>
-    /// Working set of one chunk on the CPU: chunks that stay in the processor's cache run about three
-    /// times faster than chunks that stream through main memory (measured with <c>xwp bench</c>).
-    /// GPUs get the whole budget.
-    /// </summary>
-    internal const long CpuChunkBytes = 8L << 20;
-
-    /// <summary>Pairs per chunk so that the chunk's temporaries stay within the budget (and, on the CPU, the cache).</summary>
-    private static long ChunkRows(Fcnn model, long budgetBytes)
-    {
-        if (model.Device.type == TorchSharp.DeviceType.CPU)
-        {
-            budgetBytes = Math.Min(budgetBytes, CpuChunkBytes);
-        }
-
-        // Per pair: the perturbed first-layer row and its activation (2·H1), each later layer's
-        // pre-activation and activation (2·H_k), and a few [C] rows for outputs and scores.
-        var floats = 2L * model.LayerSizes[1];
-        for (var k = 2; k < model.LayerSizes.Count; k++)
-        {
-            floats += 2L * model.LayerSizes[k];
-        }
-
-        floats += 4L * model.ClassCount;
-        return Math.Max(1, budgetBytes / (floats * sizeof(float)));
-    }
 }
