@@ -10,8 +10,12 @@ public sealed record CurveMetricOptions
     /// <summary>The default fraction of the features per step: 1%.</summary>
     public const double DefaultStepFraction = 0.01;
 
-    /// <summary>The default budget of temporary memory per chunk of steps: 64 MiB.</summary>
-    public const long DefaultMemoryBudgetBytes = 64L << 20;
+    /// <summary>
+    /// The default budget of temporary memory per chunk of steps: 16 MiB. Larger chunks are not faster:
+    /// on a 2-core EPYC, 64 MiB chunks ran the incremental path 2.5 times slower than 4–16 MiB ones
+    /// (fresh pages for every large allocation, and the working set no longer fits the cache).
+    /// </summary>
+    public const long DefaultMemoryBudgetBytes = 16L << 20;
 
     /// <summary>
     /// Features removed (or inserted) per step; null (the default) to use <see cref="StepFraction"/>.
