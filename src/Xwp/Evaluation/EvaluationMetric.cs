@@ -42,7 +42,7 @@ public abstract class EvaluationMetric
     /// <param name="maps">Attribution maps <c>[N, D]</c>, floating point, finite.</param>
     /// <param name="batchSize">Images per batch; results do not depend on it. Default <see cref="DefaultBatchSize"/>.</param>
     /// <param name="cancellationToken">Cancels between batches (and between chunks of steps).</param>
-    /// <returns>Per-image values, their statistics (95% t-interval) and, for curve metrics, the curves.</returns>
+    /// <returns>Per-image values, their statistics (95% t-interval) and, for curve metrics, the curves; <see cref="MetricResult.Method"/> is <c>maps</c>.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">A tensor has the wrong shape or type, holds NaN or an infinity, or a per-feature removal value has the wrong length.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is less than 1, or a target is outside <c>[0, C)</c>.</exception>
