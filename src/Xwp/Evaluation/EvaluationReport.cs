@@ -1,0 +1,99 @@
+using Xwp.Evaluation;
+
+namespace Xwp;
+
+/// <summary>
+/// The outcome of an evaluation run: for every (method, metric) pair a <see cref="MetricResult"/>
+/// with per-image values, mean, standard deviation, confidence interval and curves; the settings
+/// used; paired comparisons; and renderings as Markdown, CSV and JSON. Plain .NET data.
+/// </summary>
+public sealed class EvaluationReport
+{
+    /// <summary>A description of the confidence intervals, as reports print it.</summary>
+    public const string IntervalMethod = "Student t-interval of the mean";
+
+    private readonly MetricResult[] _results;
+
+    internal EvaluationReport(int images, IReadOnlyList<string> methods, IReadOnlyList<EvaluationMetric> metrics, IReadOnlyList<MetricResult> results, EvaluationOptions options)
+    {
+        ImageCount = images;
+        Methods = methods;
+        Metrics = metrics.Select(m => m.Name).ToArray();
+        _results = results.ToArray();
+        Options = options;
+    }
+
+    /// <summary>Images evaluated (after the limit).</summary>
+    public int ImageCount { get; }
+
+    /// <summary>The methods, in the order they were added.</summary>
+    public IReadOnlyList<string> Methods { get; }
+
+    /// <summary>The metrics' keys, in the order they were added.</summary>
+    public IReadOnlyList<string> Metrics { get; }
+
+    /// <summary>Every (method, metric) result, method by method.</summary>
+    public IReadOnlyList<MetricResult> Results => _results;
+
+    /// <summary>The options the run used.</summary>
+    public EvaluationOptions Options { get; }
+
+    /// <summary>The result of one method on one metric.</summary>
+    /// <param name="method">The method's name.</param>
+    /// <param name="metric">The metric's key, e.g. <c>deletion_auc</c>.</param>
+    /// <returns>The result.</returns>
+    /// <exception cref="KeyNotFoundException">The report has no such pair; the message lists what it has.</exception>
+    public MetricResult this[string method, string metric] =>
+        _results.FirstOrDefault(r => r.Method == method && r.Metric == metric)
+        ?? throw new KeyNotFoundException(
+            $"No result for method '{method}' and metric '{metric}'. Methods: {string.Join(", ", Methods)}; metrics: {string.Join(", ", Metrics)}.");
+
+    /// <summary>Compares two methods on one metric, image by image (see <see cref="PairedComparison"/>).</summary>
+    /// <param name="methodA">Method A.</param>
+    /// <param name="methodB">Method B.</param>
+    /// <param name="metric">The metric's key.</param>
+    /// <param name="alpha">The significance level; default <see cref="PairedComparison.DefaultAlpha"/>.</param>
+    /// <returns>The comparison; <c>MeanDifference</c> is A − B.</returns>
+    /// <exception cref="KeyNotFoundException">A method or the metric is not in the report.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is outside (0, 1).</exception>
+    public PairedComparison Compare(string methodA, string methodB, string metric, double alpha = PairedComparison.DefaultAlpha) =>
+        PairedComparison.Of(this[methodA, metric], this[methodB, metric], alpha);
+
+    /// <summary>
+    /// A Markdown table, one row per method and one column per metric (with ↑ or ↓), each cell
+    /// <c>mean [low, high]</c>; then the image count, the interval method and every metric's settings.
+    /// </summary>
+    /// <returns>The Markdown text.</returns>
+    public string ToMarkdown() => ReportRendering.Markdown(this);
+
+    /// <summary>
+    /// CSV (RFC 4180, invariant culture), one line per (method, metric): <c>method, metric, direction,
+    /// n, excluded, mean, std, ci_low, ci_high, confidence_level, settings</c>.
+    /// </summary>
+    /// <returns>The CSV text, with a header line.</returns>
+    public string ToCsv() => ReportRendering.Csv(this);
+
+    /// <summary>
+    /// JSON: <c>{"images", "confidence_level", "interval", "methods": {method: {metric: {"mean", "std",
+    /// "ci95": [low, high], "n", "excluded", "direction", "settings"}}}}</c>. NaN is written as null; the
+    /// interval's key follows the level (<c>ci95</c> at 0.95, <c>ci90</c> at 0.90).
+    /// </summary>
+    /// <param name="includeValues">Also write every per-image value (<c>"values"</c>).</param>
+    /// <param name="includeCurves">Also write every curve (<c>"curves"</c>) of curve metrics.</param>
+    /// <returns>The JSON text.</returns>
+    public string ToJson(bool includeValues = false, bool includeCurves = false) => ReportRendering.Json(this, includeValues, includeCurves);
+
+    /// <summary>JSON of one method: an object whose keys are the metric names (<c>deletion_auc</c>, …), each as in <see cref="ToJson(bool, bool)"/>.</summary>
+    /// <param name="method">The method's name.</param>
+    /// <returns>The JSON text.</returns>
+    /// <exception cref="KeyNotFoundException">The method is not in the report.</exception>
+    public string ToJson(string method)
+    {
+        if (!Methods.Contains(method))
+        {
+            throw new KeyNotFoundException($"No method '{method}' in the report. Methods: {string.Join(", ", Methods)}.");
+        }
+
+        return ReportRendering.MethodJson(this, method);
+    }
+}

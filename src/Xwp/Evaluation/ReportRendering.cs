@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Xwp.Evaluation;
+
+/// <summary>Markdown, CSV and JSON renderings of an <see cref="EvaluationReport"/>, all in the invariant culture.</summary>
+internal static class ReportRendering
+{
+    private static readonly JsonWriterOptions Indented = new() { Indented = true };
+
+    public static string Markdown(EvaluationReport report)
+    {
+        var text = new StringBuilder();
+        var byMetric = report.Metrics.Select(metric => report.Results.First(r => r.Metric == metric)).ToArray();
+        text.Append("| method |");
+        foreach (var first in byMetric)
+        {
+            text.Append(' ').Append(first.DisplayName).Append(' ').Append(Arrow(first.Direction)).Append(" |");
+        }
+
+        text.AppendLine().Append("|---|").AppendLine(string.Concat(byMetric.Select(_ => "---:|")));
+        foreach (var method in report.Methods)
+        {
+            text.Append("| ").Append(method).Append(" |");
+            foreach (var metric in report.Metrics)
+            {
+                var statistics = report[method, metric].Statistics;
+                text.Append(' ').Append(Number(statistics.Mean)).Append(' ').Append(Interval(statistics.Interval)).Append(" |");
+            }
+
+            text.AppendLine();
+        }
+
+        text.AppendLine()
+            .Append(Invariant($"{report.ImageCount} images; mean [{report.Options.ConfidenceLevel:0.##%} CI, {EvaluationReport.IntervalMethod}]; "))
+            .AppendLine("↑ higher is better, ↓ lower is better.");
+        foreach (var first in byMetric)
+        {
+            text.Append("- ").Append(first.Metric).Append(": ")
+                .AppendLine(string.Join("; ", first.Settings.Select(s => $"{s.Key} = {s.Value}")));
+        }
+
+        foreach (var excluded in report.Results.Where(r => r.Excluded > 0))
+        {
+            text.AppendLine(Invariant(
+                $"- {excluded.Metric} of {excluded.Method}: {excluded.Excluded} image(s) excluded (target probability below the minimum)."));
+        }
+
+        return text.ToString();
+    }
+
+    public static string Csv(EvaluationReport report)
+    {
+        var text = new StringBuilder("method,metric,direction,n,excluded,mean,std,ci_low,ci_high,confidence_level,settings\n");
+        foreach (var r in report.Results)
+        {
+            var s = r.Statistics;
+            string[] fields =
+            [
+                r.Method, r.Metric, DirectionKey(r.Direction), Invariant($"{s.Count}"), Invariant($"{r.Excluded}"),
+                Raw(s.Mean), Raw(s.StandardDeviation), Raw(s.Interval.Lower), Raw(s.Interval.Upper), Raw(s.Interval.Level),
+                string.Join("; ", r.Settings.Select(p => $"{p.Key}={p.Value}")),
+            ];
+            text.AppendJoin(',', fields.Select(Quote)).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    public static string Json(EvaluationReport report, bool includeValues, bool includeCurves) => Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("images", report.ImageCount);
+        writer.WriteNumber("confidence_level", report.Options.ConfidenceLevel);
+        writer.WriteString("interval", EvaluationReport.IntervalMethod);
+        writer.WriteStartObject("methods");
+        foreach (var method in report.Methods)
+        {
+            writer.WriteStartObject(method);
+            WriteMetrics(writer, report, method, includeValues, includeCurves);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    });
+
+    public static string MethodJson(EvaluationReport report, string method) => Write(writer =>
+    {
+        writer.WriteStartObject();
+        WriteMetrics(writer, report, method, includeValues: false, includeCurves: false);
+        writer.WriteEndObject();
+    });
+
+    private static void WriteMetrics(Utf8JsonWriter writer, EvaluationReport report, string method, bool includeValues, bool includeCurves)
+    {
+        foreach (var metric in report.Metrics)
+        {
+            var r = report[method, metric];
+            var s = r.Statistics;
+            writer.WriteStartObject(metric);
+            WriteNumber(writer, "mean", s.Mean);
+            WriteNumber(writer, "std", s.StandardDeviation);
+            writer.WriteStartArray(IntervalKey(s.Interval.Level));
+            WriteNumber(writer, null, s.Interval.Lower);
+            WriteNumber(writer, null, s.Interval.Upper);
+            writer.WriteEndArray();
+            writer.WriteNumber("n", s.Count);
+            writer.WriteNumber("excluded", r.Excluded);
+            writer.WriteString("direction", DirectionKey(r.Direction));
+            writer.WriteStartObject("settings");
+            foreach (var (key, value) in r.Settings)
+            {
+                writer.WriteString(key, value);
+            }
+
+            writer.WriteEndObject();
+            if (includeValues)
+            {
+                writer.WriteStartArray("values");
+                foreach (var v in r.Values)
+                {
+                    WriteNumber(writer, null, v);
+                }
+
+                writer.WriteEndArray();
+            }
+
+            if (includeCurves && r.Curves is not null)
+            {
+                writer.WriteStartArray("curves");
+                foreach (var curve in r.Curves)
+                {
+                    writer.WriteStartArray();
+                    foreach (var y in curve)
+                    {
+                        writer.WriteNumberValue(y);
+                    }
+
+                    writer.WriteEndArray();
+                }
+
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndObject();
+        }
+    }
+
+    /// <summary><c>ci95</c> for 0.95, <c>ci90</c> for 0.9, <c>ci99.9</c> for 0.999.</summary>
+    internal static string IntervalKey(double level) => "ci" + (level * 100).ToString("0.###", CultureInfo.InvariantCulture);
+
+    private static string Write(Action<Utf8JsonWriter> body)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream, Indented))
+        {
+            body(writer);
+        }
+
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    private static void WriteNumber(Utf8JsonWriter writer, string? name, double value)
+    {
+        if (name is not null)
+        {
+            writer.WritePropertyName(name);
+        }
+
+        if (double.IsFinite(value))
+        {
+            writer.WriteNumberValue(value);
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+    }
+
+    private static string Arrow(MetricDirection direction) => direction == MetricDirection.HigherIsBetter ? "↑" : "↓";
+
+    private static string DirectionKey(MetricDirection direction) =>
+        direction == MetricDirection.HigherIsBetter ? "higher_is_better" : "lower_is_better";
+
+    private static string Number(double value) => double.IsNaN(value) ? "n/a" : value.ToString("0.0000", CultureInfo.InvariantCulture);
+
+    private static string Interval(ConfidenceInterval interval) =>
+        double.IsNaN(interval.Lower) ? "[n/a]" : $"[{Number(interval.Lower)}, {Number(interval.Upper)}]";
+
+    private static string Raw(double value) => double.IsNaN(value) ? "" : value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Quote(string field) =>
+        field.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,164 @@
+using System.Text.Json;
+using FluentAssertions;
+using TorchSharp.PyBridge;
+using Xunit;
+using Xwp.Cli;
+using Xwp.Cli.Commands;
+using Xwp.Tests.TestUtils;
+using static TorchSharp.torch;
+
+namespace Xwp.Tests.Cli;
+
+public sealed class EvaluateCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("xwp-cli-eval-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Json_output_has_one_key_per_metric_with_mean_and_ci95_equal_to_the_api()
+    {
+        using var model = TinyNets.RandomTrained([12, 6, 3], 3);
+        var init = SaveStateDict(model.Initial, "init.pt");
+        var trained = SaveStateDict(model.Trained, "trained.pt");
+        var (x, y, a) = WriteData(model, 6);
+        using (x)
+        using (y)
+        using (a)
+        {
+            var (code, stdout, _) = Run("--initial", init, "--trained", trained, "--inputs", P("X.npy"), "--targets", P("Y.npy"), "--attributions", P("A.npy"), "--json");
+
+            code.Should().Be(0);
+            using var json = JsonDocument.Parse(stdout);
+            json.RootElement.EnumerateObject().Select(p => p.Name).Should().Equal(
+                "deletion_auc", "insertion_auc", "average_drop", "average_drop_gradcampp", "increase_in_confidence");
+            foreach (var metric in Metrics.All)
+            {
+                var entry = json.RootElement.GetProperty(metric.Name);
+                var expected = metric.Score(model, x, y, a).Statistics;
+                entry.GetProperty("mean").GetDouble().Should().BeApproximately(expected.Mean, 1e-9, metric.Name);
+                var ci = entry.GetProperty("ci95").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+                ci.Should().HaveCount(2);
+                ci[0].Should().BeApproximately(expected.Interval.Lower, 1e-9);
+                ci[1].Should().BeApproximately(expected.Interval.Upper, 1e-9);
+            }
+        }
+    }
+
+    [Fact]
+    public void Curves_are_written_and_step_options_are_applied()
+    {
+        using var model = TinyNets.RandomTrained([12, 6, 3], 4);
+        var path = P("m.xwp");
+        model.Save(path);
+        var (x, y, a) = WriteData(model, 5);
+        using (x)
+        using (y)
+        using (a)
+        {
+            var (code, stdout, stderr) = Run("--model", path, "--inputs", P("X.npy"), "--targets", P("Y.npy"), "--attributions", P("A.npy"),
+                "--metrics", "insertion-auc,deletion-auc", "--features-per-step", "3", "--max-steps", "2", "--removal-value", "0.5", "--curves-out", P("C.npy"));
+
+            code.Should().Be(0);
+            stdout.Should().Contain("| method | Insertion AUC ↑ | Deletion AUC ↓ |").And.Contain("| A |");
+            stderr.Should().Contain("[2, 5, 3]");
+            using var curves = NpyFile.Read(P("C.npy"));
+            curves.shape.Should().Equal(2, 5, 3);
+
+            var options = new CurveMetricOptions { FeaturesPerStep = 3, MaxSteps = 2, RemovalValue = RemovalValue.Of(0.5) };
+            using var expected = Metrics.DeletionAuc(options).Score(model, x, y, a).CurvesToTensor();
+            TensorAssert.Close(curves[1], expected, 1e-6);
+        }
+    }
+
+    [Fact]
+    public void A_per_feature_removal_value_is_read_from_npy()
+    {
+        using var model = TinyNets.RandomTrained([12, 6, 3], 5);
+        var path = P("m.xwp");
+        model.Save(path);
+        var (x, y, a) = WriteData(model, 4);
+        using (x)
+        using (y)
+        using (a)
+        using (var removal = rand(12))
+        {
+            NpyFile.Write(P("R.npy"), removal);
+            var (code, stdout, _) = Run("--model", path, "--inputs", P("X.npy"), "--targets", P("Y.npy"), "--attributions", P("A.npy"),
+                "--metrics", "average-drop", "--fraction", "0.5", "--removal-value", P("R.npy"), "--json");
+
+            code.Should().Be(0);
+            var expected = Metrics.AverageDrop(new AverageDropOptions { Fraction = 0.5, RemovalValue = RemovalValue.PerFeature(removal) }).Score(model, x, y, a);
+            using var json = JsonDocument.Parse(stdout);
+            json.RootElement.GetProperty("average_drop").GetProperty("mean").GetDouble().Should().BeApproximately(expected.Mean, 1e-9);
+            json.RootElement.GetProperty("average_drop").GetProperty("settings").GetProperty("features_removed").GetString().Should().Be("6");
+        }
+    }
+
+    [Fact]
+    public void Maps_of_the_wrong_shape_are_reported_with_the_file()
+    {
+        using var model = TinyNets.RandomTrained([12, 6, 3], 4);
+        var path = P("m.xwp");
+        model.Save(path);
+        var (x, y, a) = WriteData(model, 4);
+        using (x)
+        using (y)
+        using (a)
+        using (var wrong = rand(3, 12))
+        {
+            NpyFile.Write(P("B.npy"), wrong);
+            var act = () => Run("--model", path, "--inputs", P("X.npy"), "--targets", P("Y.npy"), "--attributions", P("B.npy"));
+            act.Should().Throw<InvalidDataException>().WithMessage("*B.npy*[3, 12]*[4, 12]*");
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "--model", "m", "--inputs", "x.npy", "--targets", "y.npy", "--attributions", "a.npy", "--metrics", "auc" }, "*--metrics*'auc' is not one*")]
+    [InlineData(new[] { "--model", "m", "--inputs", "x.npy", "--targets", "y.npy", "--attributions", "a.npy", "--metrics", "average-drop", "--curves-out", "c.npy" }, "*--curves-out needs*")]
+    [InlineData(new[] { "--model", "m", "--inputs", "x.npy", "--targets", "y.npy", "--attributions", "a.npy", "--fraction", "1.5" }, "*--fraction must lie in (0, 1]*")]
+    [InlineData(new[] { "--model", "m", "--inputs", "x.npy", "--targets", "y.npy", "--attributions", "a.npy", "--removal-value", "black" }, "*--removal-value must be a number or a .npy file*")]
+    [InlineData(new[] { "--model", "m", "--inputs", "x.npy", "--targets", "y.npy", "--attributions", "a.npy", "--max-steps", "0" }, "*--max-steps must be an integer ≥ 1*")]
+    [InlineData(new[] { "--model", "m", "--inputs", "x.npy", "--targets", "y.npy" }, "*--attributions is required*")]
+    [InlineData(new[] { "--inputs", "x.npy", "--targets", "y.npy", "--attributions", "a.npy" }, "*--initial and --trained, or --model*")]
+    public void Usage_mistakes_name_the_option(string[] args, string message)
+    {
+        var act = () => new EvaluateCommand(TextWriter.Null, TextWriter.Null).Run(new Arguments(args));
+        act.Should().Throw<UsageException>().WithMessage(message);
+    }
+
+    private (int Code, string Stdout, string Stderr) Run(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = new EvaluateCommand(stdout, stderr).Run(new Arguments(args));
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private (Tensor X, Tensor Y, Tensor A) WriteData(Fcnn model, int rows)
+    {
+        var x = TinyNets.SparseInputs(rows, model.InputSize, 7);
+        var y = tensor(Enumerable.Range(0, rows).Select(i => (long)(i % model.ClassCount)).ToArray());
+        var a = model.Explain(x).For(y).Using(Attributions.Xwp()).Compute();
+        NpyFile.Write(P("X.npy"), x);
+        NpyFile.Write(P("Y.npy"), y);
+        NpyFile.Write(P("A.npy"), a);
+        return (x, y, a);
+    }
+
+    private string P(string name) => Path.Combine(_dir, name);
+
+    private string SaveStateDict(Xwp.Models.FcnnSnapshot snapshot, string name)
+    {
+        var path = P(name);
+        var dict = new Dictionary<string, Tensor>();
+        for (var i = 0; i < snapshot.Weights.Count; i++)
+        {
+            dict[$"{2 * i}.weight"] = snapshot.Weights[i];
+            dict[$"{2 * i}.bias"] = snapshot.Biases[i];
+        }
+
+        PyTorchPickler.PickleStateDict(path, dict);
+        return path;
+    }
+}
