@@ -24,6 +24,7 @@ public sealed class EvaluationExampleTests : IDisposable
         using var output = new StringWriter();
         var console = Console.Out;
         Console.SetOut(output);
+        var outDir = _dir;
         try
         {
             // README: evaluate
@@ -33,7 +34,7 @@ public sealed class EvaluationExampleTests : IDisposable
                 .Run();
             Console.WriteLine(report.ToMarkdown());                           // | method | Deletion AUC ↓ | Average Drop (removal) ↑ |
             Console.WriteLine(report.Compare("xwpc", "xwp", "deletion_auc")); // paired Wilcoxon test: is the difference real?
-            File.WriteAllText(Path.Combine(_dir, "table.csv"), report.ToCsv()); // also ToJson(); every curve: report["xwp", "deletion_auc"].Curves
+            File.WriteAllText(Path.Combine(outDir, "table.csv"), report.ToCsv()); // also ToJson(); every curve: report["xwp", "deletion_auc"].Curves
             // README: end
 
             report.Results.Should().HaveCount(4);
