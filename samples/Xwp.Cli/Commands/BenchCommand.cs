@@ -17,11 +17,12 @@ internal sealed class BenchCommand : ICommand
     public string Summary => "Benchmark literal vs fast XWP/XWP^c against a plain matmul.";
 
     public string Usage => """
-        Usage: xwp bench [--images 1024] [--literal-images 32] [--threads 2] [--repeat 3] [--seed 0] [--budget-mb 256]
+        Usage: xwp bench [--images 1024] [--literal-images 32] [--threads 2] [--repeat 3] [--seed 0] [--budget-mb 256] [--baseline-images 256]
 
           --images          images for the fast path (the literal path uses --literal-images of them)
           --threads         torch intra-op threads, set explicitly so runs compare
           --repeat          timed repetitions; the best is reported
+          --baseline-images inputs for the table of every method at its defaults (0 skips it)
         """;
 
     public int Run(Arguments args)
@@ -32,6 +33,7 @@ internal sealed class BenchCommand : ICommand
         var repeat = args.Int("repeat", 3, min: 1);
         var seed = args.Long("seed", 0);
         var budget = args.Long("budget-mb", XwpOptions.DefaultMemoryBudgetBytes >> 20) << 20;
+        var baselineImages = args.Int("baseline-images", 256, min: 0);
         args.RejectUnknown();
         literalImages = Math.Min(literalImages, images);
 
@@ -80,7 +82,51 @@ internal sealed class BenchCommand : ICommand
         Console.WriteLine();
         Console.WriteLine("Useful FLOPs of the fast path: the trained first layer once per image (2·N·784·400), the head once per image,");
         Console.WriteLine("and per non-zero pixel one rank-1 update (2·400) plus one head pass (2·(400·100 + 100·10)).");
+
+        if (baselineImages > 0)
+        {
+            using var sample = inputs.narrow(0, 0, Math.Min(baselineImages, images)).clone();
+            BenchBaselines(model, sample, repeat);
+        }
+
         return 0;
+    }
+
+    /// <summary>Every method at its defaults (and Captum's benchmark settings where they differ), same model and inputs.</summary>
+    private static void BenchBaselines(Fcnn model, Tensor inputs, int repeat)
+    {
+        var n = inputs.shape[0];
+        Console.WriteLine();
+        Console.WriteLine($"## Every method on {n} of the images (images/s, best of {repeat}; Captum figures: the same method on this CPU class, from issue 3)");
+        Console.WriteLine();
+        Console.WriteLine("| method | settings | images/s | Captum |");
+        Console.WriteLine("|---|---|---:|---:|");
+        var cases = new (string Name, string Settings, AttributionMethod Method, string Captum)[]
+        {
+            ("XWP", "defaults", Attributions.Xwp(), "—"),
+            ("XWP^c", "defaults", Attributions.XwpComplement(), "—"),
+            ("Occlusion", "4×4 window, stride 2 (defaults)", Attributions.Occlusion(), "≈ 1200"),
+            ("Feature ablation", "single pixels", Attributions.FeatureAblation(), "—"),
+            ("KernelSHAP", "500 samples, 49 superpixels (4×4)", Attributions.KernelShap(new KernelShapOptions { Samples = 500, Superpixel = 4 }), "≈ 40"),
+            ("KernelSHAP", "defaults (2M+2048 samples, single pixels)", Attributions.KernelShap(), "—"),
+            ("KernelSHAP", "paper's SHAP row: defaults, 2×2 superpixels", Attributions.KernelShap(new KernelShapOptions { Superpixel = 2 }), "—"),
+            ("Shapley value sampling", "25 permutations, 49 superpixels (4×4)", Attributions.ShapleyValueSampling(new ShapleyValueSamplingOptions { Superpixel = 4 }), "≈ 160"),
+            ("Shapley value sampling", "25 permutations, single pixels (defaults)", Attributions.ShapleyValueSampling(), "—"),
+            ("RISE", "4000 masks, 7×7, p = 0.5 (defaults)", Attributions.Rise(), "—"),
+            ("Integrated Gradients", "50 steps, Gauss–Legendre (defaults)", Attributions.IntegratedGradients(), "≈ 770"),
+            ("LRP", "ε = 1e-9 (defaults)", Attributions.Lrp(), "—"),
+            ("Saliency", "defaults", Attributions.Saliency(), "—"),
+            ("Input×Gradient", "defaults", Attributions.InputXGradient(), "—"),
+            ("Random", "defaults", Attributions.Random(), "—"),
+            ("Input magnitude", "defaults", Attributions.InputMagnitude(), "—"),
+        };
+        foreach (var (name, settings, method, captum) in cases)
+        {
+            Run(model, inputs.narrow(0, 0, 1), method).Dispose();
+            var (seconds, map) = Time(() => Run(model, inputs, method), repeat);
+            map.Dispose();
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {name} | {settings} | {n / seconds:F1} | {captum} |"));
+        }
     }
 
     private static Tensor Run(Fcnn model, Tensor inputs, AttributionMethod method) =>
