@@ -136,6 +136,24 @@ public sealed class Fcnn : IDisposable
     }
 
     /// <summary>
+    /// A copy of one linear layer's weight <c>[out, in]</c> from the trained snapshot θ, or from θ⁰.
+    /// Column i of layer 0 holds the weights attached to input feature i (the paper's <c>W_i</c>);
+    /// row j is neuron j's incoming pattern (the paper's Figure 2). The caller owns the copy.
+    /// </summary>
+    /// <param name="layer">The linear layer, 0 next to the input.</param>
+    /// <param name="initial">True for θ⁰, false (default) for θ.</param>
+    /// <returns>A new tensor on the model's device.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="layer"/> is not a layer index.</exception>
+    /// <exception cref="InvalidOperationException">θ was asked for and the model is not trained.</exception>
+    public Tensor CopyWeight(int layer, bool initial = false)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(layer);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(layer, LayerSizes.Count - 1);
+        var snapshot = initial ? Initial : Trained;
+        return snapshot.Weights[layer].detach().clone();
+    }
+
+    /// <summary>
     /// Captures the live <see cref="Module"/>'s current parameters as the trained snapshot θ. Use it
     /// after your own training loop; <see cref="Train"/> calls it for you.
     /// </summary>

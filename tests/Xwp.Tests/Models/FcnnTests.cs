@@ -411,4 +411,19 @@ public class FcnnTests
         var trained = FcnnSnapshot.Capture([w1, w2], [b1, b2], activation, slope);
         return Fcnn.FromSnapshots(initial, trained);
     }
+
+    [Fact]
+    public void CopyWeight_returns_a_copy_of_either_snapshot()
+    {
+        using var model = TinyNets.ThreeTwoTwo();
+        using var trained = model.CopyWeight(0);
+        using var initial = model.CopyWeight(0, initial: true);
+        TensorAssert.Values(trained).Should().Equal(1f, 2f, 0f, 0f, 1f, -1f);
+        TensorAssert.Values(initial).Should().Equal(0f, 1f, 1f, 1f, 0f, 0f);
+        trained.add_(100);
+        using var again = model.CopyWeight(0);
+        TensorAssert.Values(again).Should().Equal(1f, 2f, 0f, 0f, 1f, -1f);
+        var bad = () => model.CopyWeight(2);
+        bad.Should().Throw<ArgumentOutOfRangeException>();
+    }
 }
