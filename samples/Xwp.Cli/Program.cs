@@ -2,7 +2,7 @@ using Xwp;
 using Xwp.Cli;
 using Xwp.Cli.Commands;
 
-var commands = new ICommand[] { new ExplainCommand(), new BenchCommand(), new InfoCommand() };
+var commands = new ICommand[] { new ExplainCommand(), new DataCommand(), new BenchCommand(), new InfoCommand() };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
