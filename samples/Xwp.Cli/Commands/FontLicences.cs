@@ -125,13 +125,14 @@ internal static partial class FontLicences
     private static List<(string[] Patterns, string Licence)> ReadCopyright(string package)
     {
         var path = $"/usr/share/doc/{package}/copyright";
-        var stanzas = new List<(string[], string)>();
-        if (!File.Exists(path))
-        {
-            return stanzas;
-        }
+        return File.Exists(path) ? ParseCopyright(File.ReadAllText(path)) : [];
+    }
 
-        var text = File.ReadAllText(path).Replace("\r\n", "\n", StringComparison.Ordinal);
+    /// <summary>The <c>Files:</c> stanzas of a DEP-5 copyright file (leaving out those only for debian/*), with the short licence name.</summary>
+    internal static List<(string[] Patterns, string Licence)> ParseCopyright(string copyright)
+    {
+        var stanzas = new List<(string[], string)>();
+        var text = copyright.Replace("\r\n", "\n", StringComparison.Ordinal);
         foreach (var paragraph in text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
         {
             var files = Field(paragraph, "Files");
@@ -158,7 +159,7 @@ internal static partial class FontLicences
     /// folder boundary (source paths and installed paths share at most their last folders); when
     /// none matches, every licence the file names.
     /// </summary>
-    private static string LicenceOf(string file, List<(string[] Patterns, string Licence)> stanzas, string package)
+    internal static string LicenceOf(string file, List<(string[] Patterns, string Licence)> stanzas, string package)
     {
         string? match = null;
         foreach (var (patterns, licence) in stanzas)

@@ -83,6 +83,26 @@ public sealed class FontDigitRendererTests : IDisposable
     }
 
     [SkippableFact]
+    public void Math_and_symbol_fonts_and_fonts_without_digits_are_skipped()
+    {
+        // From Debian's fonts-noto-core, which .ci/run installs.
+        const string noto = "/usr/share/fonts/truetype/noto";
+        string[] files = ["NotoSansMath-Regular.ttf", "NotoSansSymbols-Regular.ttf", "NotoSansOgham-Regular.ttf"];
+        Skip.IfNot(files.All(f => File.Exists(Path.Combine(noto, f))), "fonts-noto-core is not installed.");
+        foreach (var f in files)
+        {
+            File.Copy(Path.Combine(noto, f), Path.Combine(_dir, f));
+        }
+
+        var result = FontDigitRenderer.RenderFolders([_dir]);
+        result.Sets.Should().BeEmpty();
+        result.Skipped.Select(s => (Path.GetFileName(s.Face), s.Reason)).Should().Equal(
+            ("NotoSansMath-Regular.ttf", "symbol, icon or math family 'Noto Sans Math'"),
+            ("NotoSansOgham-Regular.ttf", "missing digit glyphs"),
+            ("NotoSansSymbols-Regular.ttf", "symbol, icon or math family 'Noto Sans Symbols'"));
+    }
+
+    [SkippableFact]
     public void The_fallback_chain_renders_fonts_when_there_are_enough()
     {
         SkipWithoutDejaVu();
