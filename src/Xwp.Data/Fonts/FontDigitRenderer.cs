@@ -25,10 +25,46 @@ internal static partial class FontDigitRenderer
 
     public const string Digits = "0123456789";
 
-    /// <summary>Renders every usable face under the folders; returns the kept digit sets and what was skipped.</summary>
-    public static FontRenderResult RenderFolders(IEnumerable<string> folders)
+    private static readonly Lock CacheGate = new();
+    private static (string Key, FontRenderResult Result)? _cache;
+
+    /// <summary>
+    /// Renders every usable face under the folders; returns the kept digit sets and what was skipped.
+    /// The last result is kept for as long as the font files (paths, sizes and times) stay the same,
+    /// so that loading the train and the test part renders once.
+    /// </summary>
+    public static FontRenderResult RenderFolders(IEnumerable<string> folders, bool useCache = true)
     {
         var files = FontFiles.Find(folders);
+        if (!useCache)
+        {
+            return Render(files);
+        }
+
+        var key = string.Join("\n", files.Select(f =>
+        {
+            var info = new FileInfo(f);
+            return $"{f}|{info.Length}|{info.LastWriteTimeUtc.Ticks}";
+        }));
+        lock (CacheGate)
+        {
+            if (_cache is { } cached && cached.Key == key)
+            {
+                return cached.Result;
+            }
+        }
+
+        var result = Render(files);
+        lock (CacheGate)
+        {
+            _cache = (key, result);
+        }
+
+        return result;
+    }
+
+    private static FontRenderResult Render(IReadOnlyList<string> files)
+    {
         var kept = new List<DigitSet>();
         var skipped = new List<(string Face, string Reason)>();
         var names = new HashSet<string>(StringComparer.Ordinal);

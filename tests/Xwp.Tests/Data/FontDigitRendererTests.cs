@@ -20,9 +20,10 @@ public sealed class FontDigitRendererTests : IDisposable
     public void Rendering_the_same_fonts_twice_gives_the_same_bytes()
     {
         SkipWithoutDejaVu();
-        var first = FontDigitRenderer.RenderFolders([DataFiles.DejaVuFolder]);
-        var second = FontDigitRenderer.RenderFolders([DataFiles.DejaVuFolder]);
+        var first = FontDigitRenderer.RenderFolders([DataFiles.DejaVuFolder], useCache: false);
+        var second = FontDigitRenderer.RenderFolders([DataFiles.DejaVuFolder], useCache: false);
         first.Sets.Should().NotBeEmpty();
+        second.Should().NotBeSameAs(first);
         second.Sets.Select(s => s.Name).Should().Equal(first.Sets.Select(s => s.Name));
         for (var i = 0; i < first.Sets.Count; i++)
         {
@@ -80,6 +81,18 @@ public sealed class FontDigitRendererTests : IDisposable
             (Path.Combine(_dir, "B.ttf"), "same digits as A"),
             (Path.Combine(_dir, "C.ttf"), "not a font Skia can read"),
         });
+    }
+
+    [SkippableFact]
+    public void A_changed_font_folder_is_rendered_again()
+    {
+        SkipWithoutDejaVu();
+        File.Copy(DejaVuSans, Path.Combine(_dir, "A.ttf"));
+        var first = FontDigitRenderer.RenderFolders([_dir]);
+        FontDigitRenderer.RenderFolders([_dir]).Should().BeSameAs(first, "the same files give the kept result");
+        File.Copy(Path.Combine(DataFiles.DejaVuFolder, "DejaVuSerif.ttf"), Path.Combine(_dir, "B.ttf"));
+        var second = FontDigitRenderer.RenderFolders([_dir]);
+        second.Sets.Select(s => s.Name).Should().Equal("A", "B");
     }
 
     [SkippableFact]
