@@ -10,13 +10,21 @@ internal sealed class Arguments
 {
     private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+    private readonly string? _verb;
+    private bool _verbRead;
 
     public Arguments(IEnumerable<string> args)
     {
         string? pending = null;
+        var first = true;
         foreach (var arg in args)
         {
-            if (arg.StartsWith("--", StringComparison.Ordinal))
+            if (first && !arg.StartsWith('-'))
+            {
+                // A leading word is a subcommand (`xwp data export ...`); commands without one reject it.
+                _verb = arg;
+            }
+            else if (arg.StartsWith("--", StringComparison.Ordinal))
             {
                 if (pending is not null)
                 {
@@ -43,12 +51,21 @@ internal sealed class Arguments
             {
                 throw new UsageException($"Unexpected argument '{arg}'.");
             }
+
+            first = false;
         }
 
         if (pending is not null)
         {
             _values[pending] = null;
         }
+    }
+
+    /// <summary>The leading subcommand word (e.g. <c>export</c> in <c>xwp data export</c>), or null.</summary>
+    public string? Verb()
+    {
+        _verbRead = true;
+        return _verb;
     }
 
     public bool Flag(string name)
@@ -123,6 +140,11 @@ internal sealed class Arguments
     /// <summary>Fails on any option the command did not ask for (call after reading every option).</summary>
     public void RejectUnknown()
     {
+        if (_verb is not null && !_verbRead)
+        {
+            throw new UsageException($"Unexpected argument '{_verb}'.");
+        }
+
         var unknown = _values.Keys.Where(k => !_read.Contains(k)).ToList();
         if (unknown.Count > 0)
         {

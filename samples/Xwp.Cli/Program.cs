@@ -2,7 +2,11 @@ using Xwp;
 using Xwp.Cli;
 using Xwp.Cli.Commands;
 
-var commands = new ICommand[] { new ExplainCommand(), new EvaluateCommand(), new BenchCommand(), new BenchEvaluationCommand(), new InfoCommand() };
+var commands = new ICommand[]
+{
+    new ExplainCommand(), new EvaluateCommand(), new DataCommand(),
+    new BenchCommand(), new BenchEvaluationCommand(), new InfoCommand(),
+};
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
