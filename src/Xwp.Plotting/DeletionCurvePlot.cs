@@ -179,7 +179,7 @@ public static class DeletionCurvePlot
         plot.Axes.Bottom.TickLabelStyle.FontSize = options.FontSize * 0.85f;
         plot.Axes.Left.TickLabelStyle.FontSize = options.FontSize * 0.85f;
         plot.Legend.FontSize = options.FontSize;
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Right);
         plot.Axes.SetLimitsX(0, 1);
         var (bottom, top) = YRange(curves, options);
         plot.Axes.SetLimitsY(bottom, top);

@@ -28,9 +28,13 @@ public static class HeatmapGrid
     {
         options ??= new HeatmapGridOptions();
         options.Validate();
-        Check(methods, rows, options);
+        return RenderWith(methods, rows, options, new TextPainter(PlotFonts.Resolve(options.FontFile)));
+    }
 
-        var text = new TextPainter(PlotFonts.Resolve(options.FontFile));
+    /// <summary>Draws the grid with the given text painter (tests pass one without a font).</summary>
+    internal static SKBitmap RenderWith(IReadOnlyList<string> methods, IReadOnlyList<HeatmapRow> rows, HeatmapGridOptions options, TextPainter text)
+    {
+        Check(methods, rows, options);
         var titles = ColumnTitles(text, methods, options);
         var layout = HeatmapLayout.Of(rows.Count, methods.Count, rows.Any(r => !string.IsNullOrEmpty(r.Label)), titles.Max(t => t.Length), options);
         var bitmap = Drawing.NewBitmap(layout.Width, layout.Height, nameof(rows));

@@ -72,6 +72,12 @@ public static class WeightPatternGrid
     {
         options ??= new WeightPatternGridOptions();
         options.Validate();
+        return RenderWith(weights, neurons, options, new TextPainter(PlotFonts.Resolve(options.FontFile)));
+    }
+
+    /// <summary>Draws the grid with the given text painter (tests pass one without a font).</summary>
+    internal static SKBitmap RenderWith(float[,] weights, IReadOnlyList<int> neurons, WeightPatternGridOptions options, TextPainter text)
+    {
         CheckWeights(weights, nameof(weights));
         ArgumentNullException.ThrowIfNull(neurons);
         var inputs = weights.GetLength(1);
@@ -99,7 +105,7 @@ public static class WeightPatternGrid
         try
         {
             using var canvas = new SKCanvas(bitmap);
-            Paint(canvas, layout, weights, neurons, options);
+            Paint(canvas, text, layout, weights, neurons, options);
             canvas.Flush();
             return bitmap;
         }
@@ -160,9 +166,8 @@ public static class WeightPatternGrid
         }
     }
 
-    private static void Paint(SKCanvas canvas, WeightGridLayout layout, float[,] weights, IReadOnlyList<int> neurons, WeightPatternGridOptions options)
+    private static void Paint(SKCanvas canvas, TextPainter text, WeightGridLayout layout, float[,] weights, IReadOnlyList<int> neurons, WeightPatternGridOptions options)
     {
-        var text = new TextPainter(PlotFonts.Resolve(options.FontFile));
         if (layout.TitleHeight > 0)
         {
             var box = new SKRect(options.Margin, options.Margin, layout.Width - options.Margin, options.Margin + layout.TitleHeight);
