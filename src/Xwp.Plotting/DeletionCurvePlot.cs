@@ -36,11 +36,11 @@ public static class DeletionCurvePlot
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public static byte[] RenderPng(IEnumerable<KeyValuePair<string, double[][]>> perImageCurves, DeletionCurvePlotOptions? options = null)
     {
+        options ??= new DeletionCurvePlotOptions();
+        options.Validate();
         ArgumentNullException.ThrowIfNull(perImageCurves);
         var means = perImageCurves.Select(p => new KeyValuePair<string, double[]>(
             p.Key, AverageOf(p.Value, $"perImageCurves[\"{p.Key}\"]", nameof(perImageCurves)))).ToList();
-        options ??= new DeletionCurvePlotOptions();
-        options.Validate();
         var list = CheckMeans(means, nameof(perImageCurves));
         return Draw(list, options, PlotFonts.RegisterWithScottPlot(options.FontFile));
     }

@@ -9,7 +9,7 @@ namespace Xwp.Plotting;
 /// <c>FontFile</c>, else the first of <c>DejaVuSans.ttf</c>, <c>LiberationSans-Regular.ttf</c>,
 /// <c>Arial.ttf</c> found under the usual font folders, else any <c>.ttf</c> there (in ordinal
 /// order of the path, so the choice is repeatable). With no font at all the pictures are still drawn,
-/// without their text.
+/// without their text; the grids keep their layout (only a column title's split onto two lines needs a font).
 /// </summary>
 public static class PlotFonts
 {
