@@ -36,6 +36,17 @@ public class WeightPatternGridTests
     }
 
     [Fact]
+    public void Weights_of_a_tensor_convert_as_the_docs_say()
+    {
+        // FcnnSnapshot.Weights[0] is [out, in]; the docs' conversion gives the same [neurons, inputs] matrix.
+        using var tensor = TorchSharp.torch.tensor(new float[] { 3f, 4f, 0f, 1f, 6f, 8f, -4f, -3f }, [4, 2]);
+        var weights = (float[,])tensor.data<float>().ToNDArray();
+
+        weights.Should().BeEquivalentTo(FourNeurons);
+        WeightPatternGrid.SelectNeurons(weights, 3).Should().Equal(2, 0, 3);
+    }
+
+    [Fact]
     public void Selection_rejects_bad_counts_and_weights()
     {
         FluentActions.Invoking(() => WeightPatternGrid.SelectNeurons(FourNeurons, 0))
