@@ -4,7 +4,7 @@ namespace Xwp.Plotting;
 
 /// <summary>
 /// Mean deletion curves, one line per attribution method, like Figure 4 of the XWP paper (Explainable
-/// Weight Perturbation, <c>shared/paper/xwp-paper.md</c>): x is the fraction of features removed, from 0
+/// Weight Perturbation): x is the fraction of features removed, from 0
 /// to 1, y the model's output for the target class (by default a probability). A curve of n points is
 /// drawn at x = i / (n − 1), i = 0 … n − 1; curves may have different lengths. Lines appear in the order
 /// the methods are enumerated, in colour-blind friendly colours (after the eighth, dashed).

@@ -4,7 +4,7 @@ namespace Xwp.Plotting;
 
 /// <summary>
 /// A grid of attribution heatmaps like Figures 3, 5 and 6 of the XWP paper (Explainable Weight
-/// Perturbation, <c>shared/paper/xwp-paper.md</c>): one row per sample image, the input image in
+/// Perturbation): one row per sample image, the input image in
 /// grayscale in the first column, then one attribution map per method, method names as column titles.
 /// Maps use a diverging colour map centred at zero, each map scaled symmetrically by its own
 /// largest |value| (see <see cref="HeatmapGridOptions.ScalePercentile"/>), so white is zero, the most

@@ -3,8 +3,8 @@ using SkiaSharp;
 namespace Xwp.Plotting;
 
 /// <summary>
-/// First-layer weight patterns like Figure 2 of the XWP paper (Explainable Weight Perturbation,
-/// <c>shared/paper/xwp-paper.md</c>): each selected neuron's incoming weights drawn as an image (e.g.
+/// First-layer weight patterns like Figure 2 of the XWP paper (Explainable Weight Perturbation):
+/// each selected neuron's incoming weights drawn as an image (e.g.
 /// 784 weights as 28×28) with a diverging colour map centred at zero, each tile scaled symmetrically by
 /// its own largest |weight|, labelled with the neuron's index. Weights are given as a
 /// <c>[neurons, inputs]</c> matrix, the layout of <c>FcnnSnapshot.Weights[0]</c>
