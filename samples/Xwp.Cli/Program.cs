@@ -4,7 +4,7 @@ using Xwp.Cli.Commands;
 
 var commands = new ICommand[]
 {
-    new ExplainCommand(), new EvaluateCommand(), new DataCommand(),
+    new ReproduceCommand(), new ExplainCommand(), new EvaluateCommand(), new DataCommand(),
     new BenchCommand(), new BenchEvaluationCommand(), new InfoCommand(),
 };
 

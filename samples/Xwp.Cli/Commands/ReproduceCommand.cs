@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using Xwp.Cli.Reproduction;
+
+namespace Xwp.Cli.Commands;
+
+/// <summary>`xwp reproduce`: the paper's Table 1 and figures, end to end, into a report folder.</summary>
+internal sealed class ReproduceCommand : ICommand
+{
+    private static readonly string[] KnownDatasets = ["fashion-mnist", "tmnist-style"];
+
+    public string Name => "reproduce";
+
+    public string Summary => "Reproduce the paper: train, explain, evaluate, report (Table 1 and figures).";
+
+    public string Usage => """
+        Usage: xwp reproduce [--datasets fashion-mnist,tmnist-style] [--limit 1000 | --all] [--epochs 10]
+                             [--seed 0] [--out xwp-report] [--device cpu|cuda] [--threads N]
+                             [--fashion-mnist DIR] [--tmnist TMNIST_Data.csv]
+
+          --datasets       fashion-mnist (needs the IDX files: apt-get install dataset-fashion-mnist) and/or
+                           tmnist-style (the TMNIST CSV if given, else digits rendered from the installed fonts,
+                           else the set embedded in Xwp.Data)
+          --limit N        test images per dataset, the first ones of each class (default 1000 = 100 per class)
+          --all            every test image
+          --out DIR        the report folder; models and maps saved there are reused on a rerun
+        """;
+
+    public int Run(Arguments args)
+    {
+        var datasets = (args.Optional("datasets") ?? string.Join(",", KnownDatasets))
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var d in datasets)
+        {
+            if (!KnownDatasets.Contains(d))
+            {
+                throw new UsageException($"--datasets takes {string.Join(", ", KnownDatasets)}, not '{d}'.");
+            }
+        }
+
+        var all = args.Flag("all");
+        var limit = args.Int("limit", 1000, min: 1);
+        var settings = new ReproduceSettings
+        {
+            Datasets = datasets.Distinct().ToList(),
+            Limit = all ? null : limit,
+            Epochs = args.Int("epochs", 10, min: 1),
+            Seed = args.Long("seed", 0),
+            OutputFolder = args.Optional("out") ?? "xwp-report",
+            Device = args.Choice("device", "cpu", new Dictionary<string, string> { ["cpu"] = "cpu", ["cuda"] = "cuda" }),
+            FashionMnistPath = args.Optional("fashion-mnist"),
+            TmnistCsvPath = args.Optional("tmnist"),
+        };
+        var threads = args.Int("threads", 0, min: 0);
+        args.RejectUnknown();
+
+        if (threads > 0)
+        {
+            XwpRuntime.Threads = threads;
+        }
+
+        if (settings.Device == "cuda" && !TorchSharp.torch.cuda.is_available())
+        {
+            throw new InvalidOperationException("--device cuda was asked for, but CUDA is not available (build with -p:TorchBackend=cuda-linux).");
+        }
+
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            return Run(settings, IProgressSink.ForConsole(), cancel.Token);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    internal static int Run(ReproduceSettings settings, IProgressSink progress, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        Directory.CreateDirectory(settings.OutputFolder);
+        var runner = new ReproductionRunner(settings, progress, cancellationToken);
+        var results = new List<DatasetResult>();
+        foreach (var dataset in settings.Datasets)
+        {
+            if (dataset == "fashion-mnist" && !Xwp.Datasets.IsFashionMnistAvailable(settings.FashionMnistPath))
+            {
+                progress.Warn("Fashion-MNIST is not installed: skipped. On Debian/Ubuntu: apt-get install dataset-fashion-mnist; " +
+                              "elsewhere pass --fashion-mnist DIR or set XWP_FASHION_MNIST.");
+                continue;
+            }
+
+            results.Add(runner.Run(dataset));
+        }
+
+        if (results.Count == 0)
+        {
+            throw new InvalidOperationException("No dataset could be run.");
+        }
+
+        var files = Report.Write(settings, results, watch.Elapsed);
+        progress.Line("");
+        progress.Line(Report.Summary(results, watch.Elapsed));
+        progress.Line($"Report: {Path.GetFullPath(Path.Combine(settings.OutputFolder, "index.html"))} ({string.Join(", ", files)})");
+        return 0;
+    }
+}

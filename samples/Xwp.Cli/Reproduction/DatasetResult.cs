@@ -1,0 +1,40 @@
+namespace Xwp.Cli.Reproduction;
+
+/// <summary>What one dataset's run produced: its table rows, curves, timings and warnings.</summary>
+internal sealed class DatasetResult
+{
+    public required string Key { get; init; }
+
+    public required string Name { get; init; }
+
+    public required string Source { get; init; }
+
+    public required IReadOnlyList<string> Notes { get; init; }
+
+    public required int TrainImages { get; init; }
+
+    public required int TestImages { get; init; }
+
+    public required int EvaluatedImages { get; init; }
+
+    public required double TestAccuracy { get; init; }
+
+    public required bool ModelReused { get; init; }
+
+    public required IReadOnlyList<MethodRow> Rows { get; init; }
+
+    public List<string> Warnings { get; } = [];
+
+    public Dictionary<string, TimeSpan> PhaseTimes { get; } = [];
+
+    public List<string> Figures { get; } = [];
+}
+
+/// <summary>One method's scores on one dataset.</summary>
+internal sealed record MethodRow(
+    ReproductionMethod Method,
+    SampleStatistics AverageDrop,
+    int AverageDropExcluded,
+    SampleStatistics DeletionAuc,
+    double[] MeanDeletionCurve,
+    bool MapsReused);

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using Spectre.Console;
+
+namespace Xwp.Cli.Reproduction;
+
+/// <summary>Where a long run reports: one progress bar per phase on a terminal, periodic plain lines otherwise.</summary>
+internal interface IProgressSink
+{
+    /// <summary>Runs one phase of <paramref name="total"/> units; <paramref name="work"/> reports units done.</summary>
+    T Phase<T>(string title, long total, Func<Action<long>, T> work);
+
+    /// <summary>A line of information.</summary>
+    void Line(string text);
+
+    /// <summary>A warning: something in the results is suspicious.</summary>
+    void Warn(string text);
+
+    /// <summary>Chooses the sink for this console: bars on an interactive terminal, plain lines when redirected.</summary>
+    static IProgressSink ForConsole() =>
+        !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive
+            ? new SpectreProgressSink()
+            : new PlainProgressSink(Console.Out);
+}
+
+/// <summary>Spectre.Console progress bars, one per phase.</summary>
+internal sealed class SpectreProgressSink : IProgressSink
+{
+    public T Phase<T>(string title, long total, Func<Action<long>, T> work) =>
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask(Markup.Escape(title), maxValue: Math.Max(1, total));
+                var result = work(done => task.Value = done);
+                task.Value = task.MaxValue;
+                return result;
+            });
+
+    public void Line(string text) => AnsiConsole.MarkupLine(Markup.Escape(text));
+
+    public void Warn(string text) => AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(text)}");
+}
+
+/// <summary>Plain lines: when a phase starts, every few seconds while it runs, and when it ends.</summary>
+internal sealed class PlainProgressSink(TextWriter writer, double intervalSeconds = 10) : IProgressSink
+{
+    public T Phase<T>(string title, long total, Func<Action<long>, T> work)
+    {
+        var watch = Stopwatch.StartNew();
+        var last = 0.0;
+        writer.WriteLine($"{title} ...");
+        var result = work(done =>
+        {
+            if (watch.Elapsed.TotalSeconds - last >= intervalSeconds)
+            {
+                last = watch.Elapsed.TotalSeconds;
+                writer.WriteLine($"{title}: {done}/{total} ({watch.Elapsed.TotalSeconds:F0} s)");
+            }
+        });
+        writer.WriteLine($"{title}: done in {watch.Elapsed.TotalSeconds:F1} s");
+        return result;
+    }
+
+    public void Line(string text) => writer.WriteLine(text);
+
+    public void Warn(string text) => writer.WriteLine($"warning: {text}");
+}

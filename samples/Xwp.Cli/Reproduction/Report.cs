@@ -1,0 +1,272 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace Xwp.Cli.Reproduction;
+
+/// <summary>The report folder's text files: table.md, table.csv, table.json and index.html.</summary>
+internal static class Report
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    private static readonly string[] PaperColumns = ["OCCL", "SHAP", "RISE", "IG", "LRP", "XWP", "XWP^c"];
+
+    /// <summary>Writes every file; returns their names.</summary>
+    public static IReadOnlyList<string> Write(ReproduceSettings settings, IReadOnlyList<DatasetResult> results, TimeSpan elapsed)
+    {
+        var folder = settings.OutputFolder;
+        WriteAtomically(Path.Combine(folder, "table.md"), Markdown(settings, results, elapsed));
+        WriteAtomically(Path.Combine(folder, "table.csv"), Csv(results));
+        WriteAtomically(Path.Combine(folder, "table.json"), JsonReport(settings, results, elapsed));
+        WriteAtomically(Path.Combine(folder, "index.html"), Html(settings, results, elapsed));
+        return ["table.md", "table.csv", "table.json", "index.html", .. results.SelectMany(r => r.Figures).Distinct()];
+    }
+
+    /// <summary>Wall time per phase and dataset, and the warnings.</summary>
+    public static string Summary(IReadOnlyList<DatasetResult> results, TimeSpan elapsed)
+    {
+        var b = new StringBuilder();
+        b.AppendLine(Inv, $"Finished in {elapsed.TotalSeconds:F1} s.");
+        foreach (var r in results)
+        {
+            var phases = string.Join(", ", r.PhaseTimes.Select(p => string.Create(Inv, $"{p.Key} {p.Value.TotalSeconds:F1} s")));
+            b.AppendLine(Inv, $"  {r.Key}: {phases}; accuracy {r.TestAccuracy:P2}; {r.EvaluatedImages} images");
+            foreach (var w in r.Warnings)
+            {
+                b.AppendLine(Inv, $"  warning ({r.Key}): {w}");
+            }
+        }
+
+        return b.ToString().TrimEnd();
+    }
+
+    internal static void WriteAtomically(string path, string text)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temp = $"{full}.{Environment.ProcessId}.tmp";
+        File.WriteAllText(temp, text, new UTF8Encoding(false));
+        File.Move(temp, full, overwrite: true);
+    }
+
+    private static string Settings(ReproduceSettings s, IReadOnlyList<DatasetResult> results) =>
+        $"{(s.Limit is null ? "all test images" : $"{s.Limit} test images per dataset (the first of each class, in file order)")}; " +
+        $"explained and scored for the predicted class; Deletion AUC: 1% of the features removed per step in decreasing " +
+        $"attribution order (ties to the lower index), all {s.DeletionSteps} steps, removal value 0, target softmax probability, trapezoid " +
+        $"area over x in [0, 1]; Average Drop: the top {s.AverageDropFraction * 100:0.#}% of features set to 0, mean of max(0, Y − O)/Y; " +
+        $"95% confidence intervals: Student t; network 784-400-100-10 ReLU, Adam 1e-3, batch 128, {s.Epochs} epochs, seed {s.Seed}.";
+
+    private static string Markdown(ReproduceSettings settings, IReadOnlyList<DatasetResult> results, TimeSpan elapsed)
+    {
+        var b = new StringBuilder();
+        b.AppendLine("# Xwp — reproduction of the paper's Table 1");
+        b.AppendLine();
+        b.AppendLine("Settings: " + Settings(settings, results));
+        b.AppendLine();
+        b.AppendLine("## Table 1, ours beside the paper's (AD ↑ higher is better, Deletion AUC ↓ lower is better)");
+        b.AppendLine();
+        b.AppendLine("| dataset | metric | | " + string.Join(" | ", PaperColumns) + " |");
+        b.AppendLine("|---|---|---|" + string.Concat(PaperColumns.Select(_ => "---:|")));
+        foreach (var r in results)
+        {
+            foreach (var (metric, pick, paper) in new (string, Func<MethodRow, SampleStatistics>, Func<(double, double), double>)[]
+            {
+                ("AD ↑", m => m.AverageDrop, p => p.Item1),
+                ("Deletion AUC ↓", m => m.DeletionAuc, p => p.Item2),
+            })
+            {
+                b.Append(Inv, $"| {r.Name} | {metric} | ours |");
+                foreach (var column in PaperColumns)
+                {
+                    var row = r.Rows.FirstOrDefault(x => x.Method.PaperColumn == column);
+                    b.Append(row is null ? " — |" : string.Create(Inv, $" {pick(row).Mean:0.000} |"));
+                }
+
+                b.AppendLine();
+                b.Append(Inv, $"| {PaperName(r.Key)} | {metric} | paper |");
+                foreach (var column in PaperColumns)
+                {
+                    var p = PaperTable.For(r.Key, column);
+                    b.Append(p is null ? " — |" : string.Create(Inv, $" {paper(p.Value):0.000} |"));
+                }
+
+                b.AppendLine();
+            }
+        }
+
+        foreach (var r in results)
+        {
+            b.AppendLine();
+            b.AppendLine($"## {r.Name}");
+            b.AppendLine();
+            b.AppendLine(Inv, $"Source: {r.Source}. Training images: {r.TrainImages}; test images: {r.TestImages}; evaluated: {r.EvaluatedImages}. " +
+                              $"Test accuracy: {r.TestAccuracy:P2}{(r.ModelReused ? " (saved model reused)" : "")}.");
+            foreach (var note in r.Notes)
+            {
+                b.AppendLine($"- {note}");
+            }
+
+            b.AppendLine();
+            b.AppendLine("| method | settings | AD@20% ↑ | 95% CI | paper | Deletion AUC ↓ | 95% CI | paper |");
+            b.AppendLine("|---|---|---:|---|---:|---:|---|---:|");
+            foreach (var row in r.Rows)
+            {
+                var p = PaperTable.For(r.Key, row.Method.PaperColumn);
+                b.AppendLine(Inv, $"| {Cell(row.Method.Display)} | {Cell(row.Method.Settings)} | {row.AverageDrop.Mean:0.000} | {row.AverageDrop.Interval} | " +
+                                  $"{(p is null ? "—" : p.Value.AverageDrop.ToString("0.000", Inv))} | {row.DeletionAuc.Mean:0.000} | {row.DeletionAuc.Interval} | " +
+                                  $"{(p is null ? "—" : p.Value.DeletionAuc.ToString("0.000", Inv))} |");
+            }
+
+            if (r.Warnings.Count > 0)
+            {
+                b.AppendLine();
+                foreach (var w in r.Warnings)
+                {
+                    b.AppendLine($"**Warning:** {w}");
+                    b.AppendLine();
+                }
+            }
+        }
+
+        b.AppendLine();
+        b.AppendLine("## What differs from the paper");
+        b.AppendLine();
+        b.AppendLine("- The typeface digits are TMNIST-style (rendered from installed fonts with the TMNIST recipe, or the set embedded in Xwp.Data), not the Kaggle TMNIST file, unless `--tmnist` named it; the source line above says which.");
+        b.AppendLine("- The paper's exact Deletion and Average Drop protocols (steps, truncation, masking) are not published; ours is stated above. Compare the *ordering* of methods, not absolute values (SPEC §7).");
+        b.AppendLine("- XWP^c is the \"by itself\" reading of eq. (5) (SPEC §7); SHAP is KernelSHAP over 2×2 superpixels, with Shapley value sampling as an extra row; Random and Input magnitude are sanity rows.");
+        b.AppendLine();
+        b.AppendLine(Inv, $"Wall time: {elapsed.TotalSeconds:F1} s.");
+        return b.ToString();
+    }
+
+    private static string Csv(IReadOnlyList<DatasetResult> results)
+    {
+        var b = new StringBuilder("dataset,method,label,paper_column,metric,mean,ci_low,ci_high,std,n,excluded,paper\n");
+        foreach (var r in results)
+        {
+            foreach (var row in r.Rows)
+            {
+                var p = PaperTable.For(r.Key, row.Method.PaperColumn);
+                foreach (var (metric, s, excluded, paper) in new[]
+                {
+                    ("average_drop", row.AverageDrop, row.AverageDropExcluded, p?.AverageDrop),
+                    ("deletion_auc", row.DeletionAuc, 0, p?.DeletionAuc),
+                })
+                {
+                    b.AppendLine(Inv, $"{r.Key},{row.Method.Key},\"{row.Method.Display}\",{row.Method.PaperColumn},{metric}," +
+                                      $"{s.Mean:R},{s.Interval.Lower:R},{s.Interval.Upper:R},{s.StandardDeviation:R},{s.Count},{excluded},{paper?.ToString("R", Inv)}");
+                }
+            }
+        }
+
+        return b.ToString();
+    }
+
+    private static string JsonReport(ReproduceSettings settings, IReadOnlyList<DatasetResult> results, TimeSpan elapsed)
+    {
+        static object Stat(SampleStatistics s, double? paper, int excluded) => new
+        {
+            mean = s.Mean,
+            ci95 = new[] { s.Interval.Lower, s.Interval.Upper },
+            std = s.StandardDeviation,
+            n = s.Count,
+            excluded,
+            paper,
+        };
+
+        var document = new
+        {
+            settings = new
+            {
+                description = Settings(settings, results),
+                limit = settings.Limit,
+                epochs = settings.Epochs,
+                seed = settings.Seed,
+                deletion_steps = settings.DeletionSteps,
+                average_drop_fraction = settings.AverageDropFraction,
+                removal_value = 0,
+                target = "predicted class",
+                interval = "Student t, 95%",
+            },
+            wall_time_seconds = elapsed.TotalSeconds,
+            datasets = results.Select(r => new
+            {
+                key = r.Key,
+                name = r.Name,
+                source = r.Source,
+                notes = r.Notes,
+                train_images = r.TrainImages,
+                test_images = r.TestImages,
+                evaluated_images = r.EvaluatedImages,
+                test_accuracy = r.TestAccuracy,
+                model_reused = r.ModelReused,
+                phase_seconds = r.PhaseTimes.ToDictionary(p => p.Key, p => p.Value.TotalSeconds),
+                warnings = r.Warnings,
+                methods = r.Rows.Select(row =>
+                {
+                    var p = PaperTable.For(r.Key, row.Method.PaperColumn);
+                    return new
+                    {
+                        method = row.Method.Key,
+                        label = row.Method.Display,
+                        paper_column = row.Method.PaperColumn,
+                        settings = row.Method.Settings,
+                        sanity_row = row.Method.IsSanityRow,
+                        maps_reused = row.MapsReused,
+                        average_drop = Stat(row.AverageDrop, p?.AverageDrop, row.AverageDropExcluded),
+                        deletion_auc = Stat(row.DeletionAuc, p?.DeletionAuc, 0),
+                        mean_deletion_curve = row.MeanDeletionCurve,
+                    };
+                }),
+                figures = r.Figures,
+            }),
+        };
+        return JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    private static string Html(ReproduceSettings settings, IReadOnlyList<DatasetResult> results, TimeSpan elapsed)
+    {
+        static string E(string s) => WebUtility.HtmlEncode(s);
+        var b = new StringBuilder();
+        b.AppendLine("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Xwp reproduction of Table 1</title>");
+        b.AppendLine("<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;margin:1em 0}" +
+                     "td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child,td:nth-child(2){text-align:left}" +
+                     ".paper{color:#777}.warn{color:#a60}img{max-width:100%;border:1px solid #eee;margin:0.5em 0}</style></head><body>");
+        b.AppendLine("<h1>Xwp — reproduction of the paper's Table 1</h1>");
+        b.AppendLine($"<p>{E(Settings(settings, results))}</p>");
+        foreach (var r in results)
+        {
+            b.AppendLine($"<h2>{E(r.Name)}</h2>");
+            b.AppendLine(Inv, $"<p>Source: {E(r.Source)}. Test accuracy {r.TestAccuracy:P2}; {r.EvaluatedImages} images evaluated.</p>");
+            b.AppendLine("<table><tr><th>method</th><th>settings</th><th>AD@20% ↑</th><th>95% CI</th><th>paper</th><th>Deletion AUC ↓</th><th>95% CI</th><th>paper</th></tr>");
+            foreach (var row in r.Rows)
+            {
+                var p = PaperTable.For(r.Key, row.Method.PaperColumn);
+                b.AppendLine(Inv, $"<tr><td>{E(row.Method.Display)}</td><td>{E(row.Method.Settings)}</td><td>{row.AverageDrop.Mean:0.000}</td><td>{row.AverageDrop.Interval}</td>" +
+                                  $"<td class=\"paper\">{(p is null ? "—" : p.Value.AverageDrop.ToString("0.000", Inv))}</td><td>{row.DeletionAuc.Mean:0.000}</td><td>{row.DeletionAuc.Interval}</td>" +
+                                  $"<td class=\"paper\">{(p is null ? "—" : p.Value.DeletionAuc.ToString("0.000", Inv))}</td></tr>");
+            }
+
+            b.AppendLine("</table>");
+            foreach (var w in r.Warnings)
+            {
+                b.AppendLine($"<p class=\"warn\">Warning: {E(w)}</p>");
+            }
+
+            foreach (var figure in r.Figures)
+            {
+                b.AppendLine($"<figure><img src=\"{E(figure)}\" alt=\"{E(figure)}\"><figcaption>{E(figure)}</figcaption></figure>");
+            }
+        }
+
+        b.AppendLine(Inv, $"<p>Wall time {elapsed.TotalSeconds:F1} s. Details: <a href=\"table.md\">table.md</a>, <a href=\"table.csv\">table.csv</a>, <a href=\"table.json\">table.json</a>.</p>");
+        b.AppendLine("</body></html>");
+        return b.ToString();
+    }
+
+    /// <summary>A Markdown table cell: pipes escaped.</summary>
+    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
+
+    private static string PaperName(string key) => key.StartsWith("tmnist", StringComparison.Ordinal) ? "TMNIST (paper)" : "FMNIST (paper)";
+}

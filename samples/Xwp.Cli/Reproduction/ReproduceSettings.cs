@@ -1,0 +1,28 @@
+namespace Xwp.Cli.Reproduction;
+
+/// <summary>What `xwp reproduce` was asked to do.</summary>
+internal sealed record ReproduceSettings
+{
+    public IReadOnlyList<string> Datasets { get; init; } = ["fashion-mnist", "tmnist-style"];
+
+    /// <summary>Test images per dataset (SPEC §7: 1,000, 100 per class); null = the whole split.</summary>
+    public int? Limit { get; init; } = 1000;
+
+    public int Epochs { get; init; } = 10;
+
+    public long Seed { get; init; }
+
+    public string OutputFolder { get; init; } = "xwp-report";
+
+    public string Device { get; init; } = "cpu";
+
+    public string? FashionMnistPath { get; init; }
+
+    public string? TmnistCsvPath { get; init; }
+
+    /// <summary>Deletion: 1% of the features per step, all steps (SPEC §6).</summary>
+    public int DeletionSteps => 100;
+
+    /// <summary>Average Drop: the top 20% removed (the paper's setting).</summary>
+    public double AverageDropFraction => 0.2;
+}
