@@ -38,14 +38,14 @@ internal static class Figures
             Path.Combine(folder, heatmaps),
             paperMethods.Select(m => m.PaperColumn!).ToList(),
             rows,
-            new HeatmapGridOptions { Title = $"{result.Name}: attribution maps (red supports the class, blue opposes it; each map scaled by its own max |value|)" });
+            new HeatmapGridOptions { Title = $"{result.Name}: attribution maps (red for the class, blue against it)" });
         result.Figures.Add(heatmaps);
 
         var curves = $"deletion-curves-{result.Key}.png";
         DeletionCurvePlot.SavePng(
             Path.Combine(folder, curves),
-            result.Rows.Select(r => new KeyValuePair<string, double[]>(r.Method.PaperColumn ?? r.Method.Display, r.MeanDeletionCurve)),
-            new DeletionCurvePlotOptions { Title = $"{result.Name}: mean deletion curves ({result.EvaluatedImages} images)" });
+            result.Rows.Select(r => new KeyValuePair<string, double[]>(r.Method.ShortLabel, r.MeanDeletionCurve)),
+            new DeletionCurvePlotOptions { Title = $"{result.Name}: mean deletion curves", Width = 900 });
         result.Figures.Add(curves);
 
         using var weight = model.CopyWeight(0).cpu();
@@ -60,7 +60,7 @@ internal static class Figures
             Path.Combine(folder, weights),
             matrix,
             neurons,
-            new WeightPatternGridOptions { Title = $"{result.Name}: first-layer weight patterns of the 20 neurons with the largest weights" });
+            new WeightPatternGridOptions { Title = $"{result.Name}: first-layer weights of the 20 neurons with the largest weight norms" });
         result.Figures.Add(weights);
         if (!File.Exists(Path.Combine(folder, "first-layer-weights.png")) || result.Key.StartsWith("tmnist", StringComparison.Ordinal))
         {

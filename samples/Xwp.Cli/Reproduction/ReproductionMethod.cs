@@ -9,6 +9,15 @@ namespace Xwp.Cli.Reproduction;
 /// <param name="IsSanityRow">Random and input-magnitude: a method that does not beat them explains nothing.</param>
 internal sealed record ReproductionMethod(string Key, string Display, string? PaperColumn, string Settings, AttributionMethod Method, bool IsSanityRow = false)
 {
+    /// <summary>A short label for figure legends and column titles.</summary>
+    public string ShortLabel => PaperColumn ?? Key switch
+    {
+        "svs" => "SVS",
+        "random" => "Random",
+        "input-magnitude" => "Input magnitude",
+        _ => Display,
+    };
+
     /// <summary>The rows, in the paper's column order, then the extra and sanity rows (SPEC §6–7).</summary>
     public static IReadOnlyList<ReproductionMethod> All(long seed) =>
     [
