@@ -12,15 +12,6 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
     public static readonly IReadOnlyList<string> MetricNames =
         ["deletion-auc", "insertion-auc", "average-drop", "average-drop-gradcampp", "increase-in-confidence"];
 
-    private static readonly Dictionary<string, Activation> Activations = new()
-    {
-        ["relu"] = Activation.ReLU,
-        ["gelu"] = Activation.GELU,
-        ["tanh"] = Activation.Tanh,
-        ["sigmoid"] = Activation.Sigmoid,
-        ["leakyrelu"] = Activation.LeakyReLU,
-    };
-
     private readonly TextWriter _output = output ?? Console.Out;
     private readonly TextWriter _errors = errors ?? Console.Error;
 
@@ -55,9 +46,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
 
     public int Run(Arguments args)
     {
-        var initial = args.Optional("initial");
-        var trained = args.Optional("trained");
-        var modelPath = args.Optional("model");
+        var modelArgs = ModelArguments.Read(args);
         var inputsPath = args.Required("inputs");
         var targetsPath = args.Required("targets");
         var mapsPath = args.Required("attributions");
@@ -70,17 +59,8 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         var curvesOut = args.Optional("curves-out");
         var limit = args.Optional("limit") is null ? (int?)null : args.Int("limit", 1, min: 1);
         var batchSize = args.Int("batch-size", EvaluationMetric.DefaultBatchSize, min: 1);
-        var activation = args.Choice("activation", Activation.ReLU, Activations);
-        var device = args.Choice("device", "cpu", new Dictionary<string, string> { ["cpu"] = "cpu", ["cuda"] = "cuda" });
-        var threads = args.Int("threads", 0, min: 0);
         args.RejectUnknown();
-
-        if (modelPath is null == (initial is null || trained is null))
-        {
-            throw new UsageException(modelPath is null
-                ? "Give both --initial and --trained, or --model."
-                : "Give either --model or --initial/--trained, not both.");
-        }
+        modelArgs.Validate();
 
         if (!(fraction > 0 && fraction <= 1))
         {
@@ -94,10 +74,6 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         }
 
         var removal = ParseRemoval(removalText);
-        if (threads > 0)
-        {
-            XwpRuntime.Threads = threads;
-        }
 
         var curveOptions = new CurveMetricOptions { FeaturesPerStep = featuresPerStep, MaxSteps = maxSteps, RemovalValue = removal };
         var gradCam = new GradCamPlusPlusOptions { RemovalValue = removal };
@@ -110,25 +86,10 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
             _ => Metrics.IncreaseInConfidence(gradCam),
         }).ToArray();
 
-        using var model = modelPath is not null ? Fcnn.Load(modelPath) : Fcnn.FromPyTorch(initial!, trained!, activation);
-        if (device == "cuda")
-        {
-            if (!cuda.is_available())
-            {
-                throw new InvalidOperationException("--device cuda was asked for, but CUDA is not available (build with -p:TorchBackend=cuda-linux).");
-            }
-
-            model.MoveTo(CUDA);
-        }
-
-        using var inputs = NpyFile.ReadFloat32Matrix(inputsPath);
+        using var model = modelArgs.Load();
+        using var inputs = ModelArguments.ReadInputs(inputsPath, model);
         using var targets = NpyFile.ReadInt64Vector(targetsPath);
         using var maps = NpyFile.ReadFloat32Matrix(mapsPath);
-        if (inputs.shape[1] != model.InputSize)
-        {
-            throw new InvalidDataException($"'{inputsPath}' has {inputs.shape[1]} features per row; the model takes {model.InputSize}.");
-        }
-
         if (targets.shape[0] != inputs.shape[0])
         {
             throw new InvalidDataException($"'{targetsPath}' has {targets.shape[0]} targets for {inputs.shape[0]} input rows.");

@@ -6,15 +6,6 @@ namespace Xwp.Cli.Commands;
 /// <summary>`xwp explain`: attribution maps for inputs in a .npy file.</summary>
 internal sealed class ExplainCommand : ICommand
 {
-    private static readonly Dictionary<string, Activation> Activations = new()
-    {
-        ["relu"] = Activation.ReLU,
-        ["gelu"] = Activation.GELU,
-        ["tanh"] = Activation.Tanh,
-        ["sigmoid"] = Activation.Sigmoid,
-        ["leakyrelu"] = Activation.LeakyReLU,
-    };
-
     private static readonly Dictionary<string, OutputSpace> Spaces = new()
     {
         ["probabilities"] = OutputSpace.Probabilities,
@@ -41,50 +32,18 @@ internal sealed class ExplainCommand : ICommand
 
     public int Run(Arguments args)
     {
-        var initial = args.Optional("initial");
-        var trained = args.Optional("trained");
-        var modelPath = args.Optional("model");
+        var modelArgs = ModelArguments.Read(args);
         var inputsPath = args.Required("inputs");
         var targetsPath = args.Optional("targets");
         var method = args.Required("method");
         var outPath = args.Required("out");
         OutputSpace? space = args.Optional("output-space") is null ? null : args.Choice("output-space", OutputSpace.Probabilities, Spaces);
-        var activation = args.Choice("activation", Activation.ReLU, Activations);
         var batchSize = args.Int("batch-size", 256, min: 1);
-        var device = args.Choice("device", "cpu", new Dictionary<string, string> { ["cpu"] = "cpu", ["cuda"] = "cuda" });
-        var threads = args.Int("threads", 0, min: 0);
         var attribution = ExplainMethods.Create(method, space, args);
         args.RejectUnknown();
 
-        if (modelPath is null == (initial is null || trained is null))
-        {
-            throw new UsageException(modelPath is null
-                ? "Give both --initial and --trained, or --model."
-                : "Give either --model or --initial/--trained, not both.");
-        }
-
-        if (threads > 0)
-        {
-            XwpRuntime.Threads = threads;
-        }
-
-        using var model = modelPath is not null ? Fcnn.Load(modelPath) : Fcnn.FromPyTorch(initial!, trained!, activation);
-        if (device == "cuda")
-        {
-            if (!cuda.is_available())
-            {
-                throw new InvalidOperationException("--device cuda was asked for, but CUDA is not available (build with -p:TorchBackend=cuda-linux).");
-            }
-
-            model.MoveTo(CUDA);
-        }
-
-        using var inputs = NpyFile.ReadFloat32Matrix(inputsPath);
-        if (inputs.shape[1] != model.InputSize)
-        {
-            throw new InvalidDataException($"'{inputsPath}' has {inputs.shape[1]} features per row; the model takes {model.InputSize}.");
-        }
-
+        using var model = modelArgs.Load();
+        using var inputs = ModelArguments.ReadInputs(inputsPath, model);
         var builder = model.Explain(inputs).WithBatchSize(batchSize);
         Tensor? targets = null;
         if (targetsPath is not null)
