@@ -39,9 +39,8 @@ internal sealed class BenchCommand : ICommand
 
         XwpRuntime.Threads = threads;
         int[] sizes = [784, 400, 100, 10];
-        using var model = Fcnn.Create(new FcnnOptions { LayerSizes = sizes, Seed = seed });
-        PerturbAsIfTrained(model, seed);
-        using var inputs = FashionLikeInputs(images, sizes[0], seed);
+        using var model = BenchFixtures.PerturbedModel(sizes, seed);
+        using var inputs = BenchFixtures.FashionLikeInputs(images, sizes[0], seed);
         using var literalInputs = inputs.narrow(0, 0, literalImages).clone();
         using var nonZero = inputs.ne(0).sum();
         var pairs = nonZero.item<long>();
@@ -174,26 +173,5 @@ internal sealed class BenchCommand : ICommand
         }
 
         return 2.0 * m * k * n / best / 1e9;
-    }
-
-    private static void PerturbAsIfTrained(Fcnn model, long seed)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        using var g = new Generator((ulong)seed + 1);
-        foreach (var p in model.Module.parameters())
-        {
-            p.add_(randn(p.shape, generator: g).mul_(0.05));
-        }
-
-        model.MarkTrained();
-    }
-
-    private static Tensor FashionLikeInputs(int rows, int features, long seed)
-    {
-        using var scope = NewDisposeScope();
-        using var g = new Generator((ulong)seed + 2);
-        var values = rand([rows, features], generator: g);
-        return values.mul(rand([rows, features], generator: g).ge(0.5)).MoveToOuterDisposeScope();
     }
 }

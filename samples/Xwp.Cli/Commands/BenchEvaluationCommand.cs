@@ -38,11 +38,10 @@ internal sealed class BenchEvaluationCommand : ICommand
 
         XwpRuntime.Threads = threads;
         int[] sizes = [784, 400, 100, 10];
-        using var model = Fcnn.Create(new FcnnOptions { LayerSizes = sizes, Seed = seed });
-        PerturbAsIfTrained(model, seed);
+        using var model = BenchFixtures.PerturbedModel(sizes, seed);
         using var scope = NewDisposeScope();
-        using var g = new Generator((ulong)seed + 2);
-        var inputs = rand([images, sizes[0]], generator: g).mul_(rand([images, sizes[0]], generator: g).ge(0.5));
+        var inputs = BenchFixtures.FashionLikeInputs(images, sizes[0], seed);
+        using var g = new Generator((ulong)seed + 3);
         var maps = randn([images, sizes[0]], generator: g);
         var targets = model.Predict(inputs);
 
@@ -89,18 +88,5 @@ internal sealed class BenchEvaluationCommand : ICommand
         }
 
         return 0;
-    }
-
-    private static void PerturbAsIfTrained(Fcnn model, long seed)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        using var g = new Generator((ulong)seed + 1);
-        foreach (var p in model.Module.parameters())
-        {
-            p.add_(randn(p.shape, generator: g).mul_(0.05));
-        }
-
-        model.MarkTrained();
     }
 }
