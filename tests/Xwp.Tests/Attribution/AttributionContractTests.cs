@@ -6,16 +6,28 @@ using static TorchSharp.torch;
 
 namespace Xwp.Tests.Attribution;
 
-/// <summary>The contract every method keeps, run over Occlusion, feature ablation, RISE and the reference maps.</summary>
-public class BaselineContractTests
+/// <summary>
+/// The contract every attribution method keeps (CONVENTIONS: the contract suite runs over all methods):
+/// shape kept, a new float32 tensor, inputs untouched, batch sizes 1/2/3 agree, same settings same
+/// result, no leaked tensors.
+/// </summary>
+public class AttributionContractTests
 {
     public static TheoryData<string> Methods => new()
     {
-        "occlusion", "feature-ablation", "feature-groups", "rise", "saliency", "inputxgradient", "random", "input-magnitude",
+        "xwp", "xwpc", "xwpc-literal", "occlusion", "feature-ablation", "feature-groups", "kernelshap", "svs", "rise", "ig", "lrp",
+        "saliency", "inputxgradient", "random", "input-magnitude",
     };
 
     private static AttributionMethod Make(string name) => name switch
     {
+        "xwp" => Attributions.Xwp(),
+        "xwpc" => Attributions.XwpComplement(),
+        "xwpc-literal" => Attributions.XwpComplement(new XwpComplementOptions { Sign = ComplementSign.Literal }),
+        "kernelshap" => Attributions.KernelShap(new KernelShapOptions { Samples = 200, Seed = 5 }),
+        "svs" => Attributions.ShapleyValueSampling(new ShapleyValueSamplingOptions { Samples = 4, Seed = 6 }),
+        "ig" => Attributions.IntegratedGradients(new IntegratedGradientsOptions { Steps = 20 }),
+        "lrp" => Attributions.Lrp(),
         "occlusion" => Attributions.Occlusion(new OcclusionOptions { ImageShape = (6, 6), Window = (2, 2), Stride = (2, 2) }),
         "feature-ablation" => Attributions.FeatureAblation(),
         "feature-groups" => Attributions.FeatureAblation(new FeatureAblationOptions { FeatureMask = tensor(Enumerable.Range(0, 36).Select(i => (long)(i % 5)).ToArray()) }),
@@ -36,7 +48,7 @@ public class BaselineContractTests
         using var copy = x.clone();
         using var targets = tensor(new long[] { 3, 2, 1, 0, 3 });
         var method = Make(name);
-        method.Name.Should().Be(name == "feature-groups" ? "feature-ablation" : name);
+        method.Name.Should().Be(name switch { "feature-groups" => "feature-ablation", "xwpc-literal" => "xwpc", _ => name });
 
         using var reference = model.Explain(x).For(targets).Using(method).Compute();
         reference.shape.Should().Equal(5, 36);
