@@ -1,6 +1,5 @@
 using System.Text.Json;
 using FluentAssertions;
-using TorchSharp.PyBridge;
 using Xunit;
 using Xwp.Cli;
 using Xwp.Cli.Commands;
@@ -148,17 +147,5 @@ public sealed class EvaluateCommandTests : IDisposable
 
     private string P(string name) => Path.Combine(_dir, name);
 
-    private string SaveStateDict(Xwp.Models.FcnnSnapshot snapshot, string name)
-    {
-        var path = P(name);
-        var dict = new Dictionary<string, Tensor>();
-        for (var i = 0; i < snapshot.Weights.Count; i++)
-        {
-            dict[$"{2 * i}.weight"] = snapshot.Weights[i];
-            dict[$"{2 * i}.bias"] = snapshot.Biases[i];
-        }
-
-        PyTorchPickler.PickleStateDict(path, dict);
-        return path;
-    }
+    private string SaveStateDict(Xwp.Models.FcnnSnapshot snapshot, string name) => StateDicts.Save(snapshot, P(name));
 }

@@ -1,5 +1,4 @@
 using FluentAssertions;
-using TorchSharp.PyBridge;
 using Xunit;
 using Xwp.Cli;
 using Xwp.Cli.Commands;
@@ -135,17 +134,5 @@ public sealed class ExplainCommandTests : IDisposable
         act.Should().Throw<UsageException>().WithMessage(message);
     }
 
-    private string SaveStateDict(Xwp.Models.FcnnSnapshot snapshot, string name)
-    {
-        var path = Path.Combine(_dir, name);
-        var dict = new Dictionary<string, Tensor>();
-        for (var i = 0; i < snapshot.Weights.Count; i++)
-        {
-            dict[$"{2 * i}.weight"] = snapshot.Weights[i];
-            dict[$"{2 * i}.bias"] = snapshot.Biases[i];
-        }
-
-        PyTorchPickler.PickleStateDict(path, dict);
-        return path;
-    }
+    private string SaveStateDict(Xwp.Models.FcnnSnapshot snapshot, string name) => StateDicts.Save(snapshot, Path.Combine(_dir, name));
 }
