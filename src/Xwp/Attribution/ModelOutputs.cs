@@ -9,12 +9,16 @@ namespace Xwp.Attribution;
 /// </summary>
 internal static class ModelOutputs
 {
+    /// <summary>The outputs a method measures: softmax probabilities over classes, or the logits themselves.</summary>
+    public static Tensor FromLogits(Tensor logits, OutputSpace space) =>
+        space == OutputSpace.Probabilities ? logits.softmax(1) : logits;
+
     /// <summary>Outputs <c>[M, C]</c> of the trained network θ (no gradient).</summary>
     public static Tensor Evaluate(Fcnn model, Tensor inputs, OutputSpace space)
     {
         using var noGrad = no_grad();
         var logits = model.Trained.Logits(inputs);
-        return space == OutputSpace.Probabilities ? logits.softmax(1) : logits;
+        return FromLogits(logits, space);
     }
 
     /// <summary>The target's output <c>[M]</c> for each row (no gradient); <paramref name="targets"/> is int64 <c>[M]</c>.</summary>
@@ -30,7 +34,7 @@ internal static class ModelOutputs
         using var grad = enable_grad();
         var x = inputs.detach().clone().requires_grad_(true);
         var logits = model.Trained.Logits(x);
-        var outputs = space == OutputSpace.Probabilities ? logits.softmax(1) : logits;
+        var outputs = FromLogits(logits, space);
         var selected = outputs.gather(1, targets.unsqueeze(1)).sum();
         var gradients = autograd.grad([selected], [x]);
         return gradients[0].detach();

@@ -79,7 +79,7 @@ internal sealed class IntegratedGradientsAttribution(IntegratedGradientsOptions 
         using var grad = enable_grad();
         var h = firstPreActivation.detach().requires_grad_(true);
         var logits = net.Head(h);
-        var outputs = Options.OutputSpace == OutputSpace.Probabilities ? logits.softmax(1) : logits;
+        var outputs = ModelOutputs.FromLogits(logits, Options.OutputSpace);
         var selected = outputs.gather(1, targets.unsqueeze(1)).sum();
         return autograd.grad([selected], [h])[0].detach();
     }

@@ -76,7 +76,7 @@ internal static class Ablation
     }
 
     private static Tensor Output(Tensor logits, OutputSpace space) =>
-        space == OutputSpace.Probabilities ? logits.softmax(1) : logits;
+        ModelOutputs.FromLogits(logits, space);
 
     private static Tensor Select(Tensor outputs, Tensor targets) =>
         outputs.gather(1, targets.unsqueeze(1)).squeeze(1);

@@ -87,7 +87,7 @@ internal sealed class RiseAttribution : AttributionMethod
                 var n = Math.Min(chunk, MaskCount - start);
                 var pre = addmm(bias, masks.narrow(0, start, n).index_select(1, nonZero), scaled, beta: 1, alpha: 1);
                 var logits = trained.HeadInPlace(pre);
-                var outputs = Options.OutputSpace == OutputSpace.Probabilities ? logits.softmax(1) : logits;
+                var outputs = ModelOutputs.FromLogits(logits, Options.OutputSpace);
                 scores.select(0, r).narrow(0, start, n).copy_(outputs.index_select(1, target).squeeze(1));
             }
         }

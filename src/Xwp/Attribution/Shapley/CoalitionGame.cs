@@ -140,7 +140,7 @@ internal sealed class CoalitionGame
     private Tensor Value(Tensor firstPreActivation)
     {
         var logits = _net.HeadInPlace(firstPreActivation);
-        var outputs = _space == OutputSpace.Probabilities ? logits.softmax(1) : logits;
+        var outputs = ModelOutputs.FromLogits(logits, _space);
         return outputs.select(1, _target).to(float64);
     }
 }

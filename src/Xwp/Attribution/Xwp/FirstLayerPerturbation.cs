@@ -163,5 +163,5 @@ internal static class FirstLayerPerturbation
         F.one_hot(targets, classes).to(float32).mul(2).sub(1);
 
     private static Tensor Output(Tensor logits, OutputSpace space) =>
-        space == OutputSpace.Probabilities ? logits.softmax(1) : logits;
+        ModelOutputs.FromLogits(logits, space);
 }
