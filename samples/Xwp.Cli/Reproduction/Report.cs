@@ -43,11 +43,8 @@ internal static class Report
 
     internal static void WriteAtomically(string path, string text)
     {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = $"{full}.{Environment.ProcessId}.tmp";
-        File.WriteAllText(temp, text, new UTF8Encoding(false));
-        File.Move(temp, full, overwrite: true);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        Xwp.IO.AtomicFile.WriteText(path, text);
     }
 
     private static string Settings(ReproduceSettings s, IReadOnlyList<DatasetResult> results) =>

@@ -107,33 +107,14 @@ public static class NpyFile
                 nameof(tensor));
         }
 
-        var fullPath = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(fullPath) ?? throw new ArgumentException($"'{path}' names no file.", nameof(path));
-        var temp = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-
         using var scope = NewDisposeScope();
         var data = tensor.detach().cpu().contiguous();
         var header = NpyHeader.Build(data.dtype, data.shape);
-        var moved = false;
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1))
-            {
-                stream.Write(header);
-                ForEachChunk(data, chunk => stream.Write(chunk));
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, fullPath, overwrite: true);
-            moved = true;
-        }
-        finally
-        {
-            if (!moved)
-            {
-                TryDelete(temp);
-            }
-        }
+            stream.Write(header);
+            ForEachChunk(data, chunk => stream.Write(chunk));
+        });
     }
 
     private static Tensor ReadChecked(string path, ScalarType[]? accepted, int? rank, ScalarType? convertTo)
@@ -219,22 +200,6 @@ public static class NpyFile
             bytes[i] = 1;
             var next = bytes[(i + 1)..].IndexOfAnyExcept((byte)0, (byte)1);
             i = next < 0 ? -1 : i + 1 + next;
-        }
-    }
-
-    private static void TryDelete(string file)
-    {
-        try
-        {
-            File.Delete(file);
-        }
-        catch (IOException)
-        {
-            // Left behind; the original error matters more.
-        }
-        catch (UnauthorizedAccessException)
-        {
-            // Left behind; the original error matters more.
         }
     }
 

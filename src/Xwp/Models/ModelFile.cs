@@ -45,7 +45,9 @@ internal static class ModelFile
 
         var hash = SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
         buffer.Write(hash);
-        Native.TorchNativeLoader.WriteAtomically(Path.GetFullPath(path), buffer.ToArray());
+        var fullPath = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
+        IO.AtomicFile.Write(fullPath, buffer.ToArray());
     }
 
     public static (FcnnSnapshot Initial, FcnnSnapshot? Trained) Read(string path)

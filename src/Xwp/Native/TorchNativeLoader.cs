@@ -170,28 +170,11 @@ internal static partial class TorchNativeLoader
         return Path.GetFileName(requiredBy) == Path.GetFileName(library) ? match.Groups["version"].Value : null;
     }
 
-    /// <summary>Writes a file so that readers see either nothing or the whole file (temporary file, flush, rename).</summary>
+    /// <summary>Writes the copy atomically, creating its cache folder.</summary>
     internal static void WriteAtomically(string path, byte[] bytes)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        IO.AtomicFile.Write(path, bytes);
     }
 
     private static ElfImage ReadCopyOrOriginal(string copy, string original)
