@@ -21,7 +21,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
 
     public string Usage => """
         Usage: xwp evaluate (--initial INIT.pt --trained TRAINED.pt | --model MODEL.xwp)
-                            --inputs X.npy --targets Y.npy --attributions A.npy
+                            --inputs X.npy --targets Y.npy --attributions [NAME=]A.npy[,[NAME=]B.npy...]
                             [--metrics deletion-auc,insertion-auc,average-drop,average-drop-gradcampp,increase-in-confidence]
                             [--features-per-step K] [--max-steps S] [--fraction 0.2] [--removal-value 0|R.npy]
                             [--json] [--curves-out C.npy] [--limit N] [--batch-size 128]
@@ -31,7 +31,11 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
           --model               a model saved by Xwp (Fcnn.Save), holding both snapshots
           --inputs              float32/float64 [N, D] inputs
           --targets             int64/int32 [N] classes the maps explain
-          --attributions        float32/float64 [N, D] maps to score (from `xwp explain` or any other tool)
+          --attributions        float32/float64 [N, D] maps to score (from `xwp explain` or any other tool), comma-separated;
+                                each may be named, xwp=a.npy,ig=b.npy (default name: the file name without .npy).
+                                With two or more maps every pair is compared on every metric: Hodges-Lehmann
+                                estimate of A - B with its 95% Wilcoxon signed-rank interval and p-value (not
+                                adjusted for multiple comparisons); see docs/methods.md#paired-comparisons
           --metrics             comma-separated; default all five. Directions: deletion-auc and average-drop-gradcampp
                                 lower is better; insertion-auc, average-drop (removal, the paper's) and
                                 increase-in-confidence higher is better
@@ -39,8 +43,12 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
           --max-steps           stop the curves after S steps (default: until every feature is removed)
           --fraction            Average Drop (removal): fraction of top features removed (default 0.2)
           --removal-value       what a removed feature becomes: a number (default 0) or a float [D] .npy file
-          --json                print one JSON object whose keys are the metric names, each with mean and ci95
-          --curves-out          write the curves, float32 [N, S+1] (two curve metrics: [2, N, S+1] in --metrics order)
+          --json                print JSON: with one map, an object whose keys are the metric names, each with mean and
+                                ci95; with several, {"images", "confidence_level", "interval", "methods": {NAME: {metric:
+                                ...}}, "comparisons": [{"metric", "a", "b", "hodges_lehmann", "ci95", "p_value", ...}]}
+          --curves-out          write the curves, float32 [N, S+1]; two curve metrics add a leading axis in --metrics
+                                order ([2, N, S+1]); several maps add one after it, in --attributions order
+                                ([M, N, S+1] or [2, M, N, S+1])
           --limit               score only the first N rows
         """;
 
@@ -49,7 +57,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         var modelArgs = ModelArguments.Read(args);
         var inputsPath = args.Required("inputs");
         var targetsPath = args.Required("targets");
-        var mapsPath = args.Required("attributions");
+        var mapPaths = ParseAttributions(args.Required("attributions"));
         var metricNames = ParseMetrics(args.Optional("metrics"));
         var featuresPerStep = args.Optional("features-per-step") is null ? (int?)null : args.Int("features-per-step", 1, min: 1);
         var maxSteps = args.Optional("max-steps") is null ? (int?)null : args.Int("max-steps", 1, min: 1);
@@ -89,42 +97,96 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         using var model = modelArgs.Load();
         using var inputs = ModelArguments.ReadInputs(inputsPath, model);
         using var targets = NpyFile.ReadInt64Vector(targetsPath);
-        using var maps = NpyFile.ReadFloat32Matrix(mapsPath);
         if (targets.shape[0] != inputs.shape[0])
         {
             throw new InvalidDataException($"'{targetsPath}' has {targets.shape[0]} targets for {inputs.shape[0]} input rows.");
         }
 
-        if (!maps.shape.SequenceEqual(inputs.shape))
+        using var mapScope = NewDisposeScope();
+        var builder = model.Evaluate(inputs, targets);
+        foreach (var (mapName, mapPath) in mapPaths)
         {
-            throw new InvalidDataException(
-                $"'{mapsPath}' has shape [{string.Join(", ", maps.shape)}]; the inputs have [{string.Join(", ", inputs.shape)}].");
+            var maps = NpyFile.ReadFloat32Matrix(mapPath);
+            if (!maps.shape.SequenceEqual(inputs.shape))
+            {
+                throw new InvalidDataException(
+                    $"'{mapPath}' has shape [{string.Join(", ", maps.shape)}]; the inputs have [{string.Join(", ", inputs.shape)}].");
+            }
+
+            builder = builder.WithMaps(mapName, maps);
         }
 
-        var name = Path.GetFileNameWithoutExtension(mapsPath);
-        var report = model.Evaluate(inputs, targets)
-            .WithMaps(name, maps)
+        var report = builder
             .Metrics(metrics)
             .WithOptions(new EvaluationOptions { BatchSize = batchSize, Limit = limit, KeepCurves = curvesOut is not null })
             .WithProgress(new StderrProgress(_errors))
             .Run();
 
+        var names = mapPaths.Select(m => m.Name).ToArray();
         if (curvesOut is not null)
         {
-            WriteCurves(curvesOut, curveMetrics.Select(m => report[name, m.Replace('-', '_')]).ToArray());
+            WriteCurves(curvesOut, report, names, curveMetrics.Select(m => m.Replace('-', '_')).ToArray());
         }
 
-        _output.Write(json ? report.ToJson(name) + "\n" : report.ToMarkdown());
+        if (names.Length == 1)
+        {
+            _output.Write(json ? report.ToJson(names[0]) + "\n" : report.ToMarkdown());
+        }
+        else
+        {
+            _output.Write(json
+                ? report.ToJson(includeComparisons: true) + "\n"
+                : report.ToMarkdown() + "\nPaired comparisons (A − B on the same images; p not adjusted for multiple comparisons):\n\n" + report.ComparisonsToMarkdown());
+        }
+
         return 0;
     }
 
-    private void WriteCurves(string path, MetricResult[] results)
+    /// <summary>Curves as [N, S+1]; a leading metric axis for two curve metrics; a map axis before N for several maps.</summary>
+    private void WriteCurves(string path, EvaluationReport report, string[] names, string[] metricKeys)
     {
         using var scope = NewDisposeScope();
-        var curves = results.Select(r => r.CurvesToTensor()).ToArray();
-        var all = curves.Length == 1 ? curves[0] : stack(curves);
+        var perMetric = metricKeys.Select(metric =>
+        {
+            var curves = names.Select(name => report[name, metric].CurvesToTensor()).ToArray();
+            return curves.Length == 1 ? curves[0] : stack(curves);
+        }).ToArray();
+        var all = perMetric.Length == 1 ? perMetric[0] : stack(perMetric);
         NpyFile.Write(path, all);
-        _errors.WriteLine($"Wrote {string.Join(" and ", results.Select(r => r.Metric))} curves [{string.Join(", ", all.shape)}] to {path}.");
+        _errors.WriteLine($"Wrote {string.Join(" and ", metricKeys)} curves [{string.Join(", ", all.shape)}] to {path}.");
+    }
+
+    /// <summary>
+    /// <c>a.npy,b.npy</c> or <c>xwp=a.npy,ig=b.npy</c> (names may be mixed with unnamed files): the names
+    /// default to the file names without their extension and must be unique.
+    /// </summary>
+    internal static IReadOnlyList<(string Name, string Path)> ParseAttributions(string text)
+    {
+        var maps = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(entry =>
+        {
+            var eq = entry.IndexOf('=', StringComparison.Ordinal);
+            var (name, path) = eq < 0 ? (Path.GetFileNameWithoutExtension(entry), entry) : (entry[..eq].Trim(), entry[(eq + 1)..].Trim());
+            if (name.Length == 0 || path.Length == 0)
+            {
+                throw new UsageException($"--attributions: '{entry}' needs a file, optionally named as NAME=FILE.npy.");
+            }
+
+            return (name, path);
+        }).ToArray();
+
+        if (maps.Length == 0)
+        {
+            throw new UsageException("--attributions needs at least one .npy file.");
+        }
+
+        var duplicate = maps.GroupBy(m => m.name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new UsageException(
+                $"--attributions: two maps are named '{duplicate.Key}' ({string.Join(", ", duplicate.Select(m => m.path))}); name them, e.g. a={duplicate.First().path}.");
+        }
+
+        return maps;
     }
 
     private static string[] ParseMetrics(string? text)

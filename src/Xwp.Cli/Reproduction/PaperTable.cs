@@ -1,6 +1,6 @@
 namespace Xwp.Cli.Reproduction;
 
-/// <summary>The paper's Table 1 (Lympelopoulos &amp; Kanellopoulou; SPEC §9): Average Drop ↑ and Deletion AUC ↓.</summary>
+/// <summary>The paper's Table 1 (Lympelopoulos &amp; Kanellopoulou; docs/methods.md#the-papers-table-1): Average Drop ↑ and Deletion AUC ↓.</summary>
 internal static class PaperTable
 {
     private static readonly Dictionary<(string Dataset, string Column), (double AverageDrop, double DeletionAuc)> Values = new()

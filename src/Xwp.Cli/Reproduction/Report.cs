@@ -130,8 +130,8 @@ internal static class Report
         b.AppendLine("## What differs from the paper");
         b.AppendLine();
         b.AppendLine("- The typeface digits are TMNIST-style (rendered from installed fonts with the TMNIST recipe, or the set embedded in Xwp.Data), not the Kaggle TMNIST file, unless `--tmnist` named it; the source line above says which.");
-        b.AppendLine("- The paper's exact Deletion and Average Drop protocols (steps, truncation, masking) are not published; ours is stated above. Compare the *ordering* of methods, not absolute values (SPEC §7).");
-        b.AppendLine("- XWP^c is the \"by itself\" reading of eq. (5) (SPEC §7); SHAP is KernelSHAP over 2×2 superpixels, with Shapley value sampling as an extra row; Random and Input magnitude are sanity rows.");
+        b.AppendLine("- The paper's exact Deletion and Average Drop protocols (steps, truncation, masking) are not published; ours is stated above. Compare the *ordering* of methods, not absolute values (docs/methods.md#what-the-paper-leaves-open).");
+        b.AppendLine("- XWP^c is the \"by itself\" reading of eq. (5) (docs/methods.md#the-sign-of-xwpc); SHAP is KernelSHAP over 2×2 superpixels, with Shapley value sampling as an extra row; Random and Input magnitude are sanity rows.");
         b.AppendLine();
         b.AppendLine(Inv, $"Wall time: {elapsed.TotalSeconds:F1} s.");
         return b.ToString();

@@ -5,7 +5,7 @@ internal sealed record ReproduceSettings
 {
     public IReadOnlyList<string> Datasets { get; init; } = ["fashion-mnist", "tmnist-style"];
 
-    /// <summary>Test images per dataset (SPEC §7: 1,000, 100 per class); null = the whole split.</summary>
+    /// <summary>Test images per dataset (docs/methods.md#reproducing-table-1: 1,000, 100 per class); null = the whole split.</summary>
     public int? Limit { get; init; } = 1000;
 
     public int Epochs { get; init; } = 10;
@@ -20,7 +20,7 @@ internal sealed record ReproduceSettings
 
     public string? TmnistCsvPath { get; init; }
 
-    /// <summary>Deletion: 1% of the features per step, all steps (SPEC §6).</summary>
+    /// <summary>Deletion: 1% of the features per step, all steps (docs/methods.md#deletion-and-insertion-auc).</summary>
     public int DeletionSteps => 100;
 
     /// <summary>Average Drop: the top 20% removed (the paper's setting).</summary>

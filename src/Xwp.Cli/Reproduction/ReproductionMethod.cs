@@ -18,7 +18,7 @@ internal sealed record ReproductionMethod(string Key, string Display, string? Pa
         _ => Display,
     };
 
-    /// <summary>The rows, in the paper's column order, then the extra and sanity rows (SPEC §6–7).</summary>
+    /// <summary>The rows, in the paper's column order, then the extra and sanity rows (docs/methods.md#reproducing-table-1).</summary>
     public static IReadOnlyList<ReproductionMethod> All(long seed) =>
     [
         new("occlusion", "Occlusion", "OCCL", "4×4 window, stride 2, baseline 0", Attributions.Occlusion()),
@@ -28,7 +28,7 @@ internal sealed record ReproductionMethod(string Key, string Display, string? Pa
         new("ig", "Integrated Gradients", "IG", "baseline 0, 50 steps, Gauss–Legendre", Attributions.IntegratedGradients()),
         new("lrp", "LRP (ε)", "LRP", "ε = 1e-9, from the target's logit", Attributions.Lrp()),
         new("xwp", "XWP", "XWP", "probabilities, rank-1", Attributions.Xwp()),
-        new("xwpc", "XWP^c", "XWP^c", "by itself (SPEC §7), probabilities, rank-1", Attributions.XwpComplement()),
+        new("xwpc", "XWP^c", "XWP^c", "by itself (docs/methods.md#the-sign-of-xwpc), probabilities, rank-1", Attributions.XwpComplement()),
         new("svs", "Shapley value sampling (2×2 superpixels)", null, $"25 permutations, 2×2 superpixels, baseline 0, seed {seed}",
             Attributions.ShapleyValueSampling(new ShapleyValueSamplingOptions { Superpixel = 2, Seed = seed })),
         new("random", "Random (sanity)", null, $"uniform, seed {seed}", Attributions.Random(new RandomOptions { Seed = seed }), IsSanityRow: true),

@@ -1,7 +1,7 @@
 namespace Xwp.Cli.Reproduction;
 
 /// <summary>
-/// Which test images a run evaluates (SPEC §7): the first ones of each class in file order, as
+/// Which test images a run evaluates (docs/methods.md#reproducing-table-1): the first ones of each class in file order, as
 /// evenly as the limit allows (1,000 = 100 per class by default), or the whole split.
 /// </summary>
 internal static class TestSelection

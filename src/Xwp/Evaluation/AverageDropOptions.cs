@@ -1,7 +1,7 @@
 namespace Xwp;
 
 /// <summary>
-/// Options of Average Drop, removal variant (the paper's, specification §6): the top
+/// Options of Average Drop, removal variant (the paper's; docs/methods.md#average-drop): the top
 /// <see cref="Fraction"/> of features by attribution are set to the removal value and
 /// <c>AD = mean over images of max(0, Y − O) / Y</c>, with Y the target's softmax probability on the
 /// input and O on the masked input. <b>Higher is better.</b>

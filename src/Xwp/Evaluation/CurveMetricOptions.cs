@@ -2,7 +2,7 @@ namespace Xwp;
 
 /// <summary>
 /// Options of the perturbation curves, Deletion AUC and Insertion AUC (Petsiuk et al., RISE, 2018),
-/// as pinned down in the specification §6. Features are taken in decreasing order of attribution,
+/// as docs/methods.md#deletion-and-insertion-auc pins them down. Features are taken in decreasing order of attribution,
 /// ties broken by the lower feature index.
 /// </summary>
 public sealed record CurveMetricOptions

@@ -53,11 +53,55 @@ public sealed class EvaluationReport
     /// <param name="methodB">Method B.</param>
     /// <param name="metric">The metric's key.</param>
     /// <param name="alpha">The significance level; default <see cref="PairedComparison.DefaultAlpha"/>.</param>
-    /// <returns>The comparison; <c>MeanDifference</c> is A − B.</returns>
+    /// <returns>The comparison of A − B: Hodges–Lehmann estimate, its Wilcoxon interval and the signed-rank p-value.</returns>
     /// <exception cref="KeyNotFoundException">A method or the metric is not in the report.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is outside (0, 1).</exception>
     public PairedComparison Compare(string methodA, string methodB, string metric, double alpha = PairedComparison.DefaultAlpha) =>
         PairedComparison.Of(this[methodA, metric], this[methodB, metric], alpha);
+
+    /// <summary>
+    /// Every pair of methods on every metric: for each metric in <see cref="Metrics"/> order, the pairs
+    /// (A, B) with A before B in <see cref="Methods"/> order — m(m − 1)/2 comparisons per metric. The
+    /// p-values are not adjusted for multiple comparisons (see docs/methods.md#paired-comparisons).
+    /// </summary>
+    /// <param name="alpha">The significance level; default <see cref="PairedComparison.DefaultAlpha"/>.</param>
+    /// <returns>The comparisons; empty with fewer than two methods.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is outside (0, 1).</exception>
+    public IReadOnlyList<PairedComparison> CompareAll(double alpha = PairedComparison.DefaultAlpha)
+    {
+        var comparisons = new List<PairedComparison>();
+        foreach (var metric in Metrics)
+        {
+            for (var a = 0; a < Methods.Count; a++)
+            {
+                for (var b = a + 1; b < Methods.Count; b++)
+                {
+                    comparisons.Add(Compare(Methods[a], Methods[b], metric, alpha));
+                }
+            }
+        }
+
+        return comparisons;
+    }
+
+    /// <summary>
+    /// A Markdown table of <see cref="CompareAll"/>: metric, A − B, the Hodges–Lehmann estimate with its
+    /// Wilcoxon interval, the mean difference, pairs, p and the better method.
+    /// </summary>
+    /// <param name="alpha">The significance level; default <see cref="PairedComparison.DefaultAlpha"/>.</param>
+    /// <returns>The Markdown text (a header only with fewer than two methods).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is outside (0, 1).</exception>
+    public string ComparisonsToMarkdown(double alpha = PairedComparison.DefaultAlpha) => ReportRendering.ComparisonsMarkdown(CompareAll(alpha), alpha);
+
+    /// <summary>
+    /// CSV (RFC 4180, invariant culture) of <see cref="CompareAll"/>, one line per comparison:
+    /// <c>metric, method_a, method_b, direction, pairs, nonzero_pairs, hodges_lehmann, ci_low, ci_high,
+    /// confidence_level, mean_difference, w_plus, z, p_value, exact, alpha, significant, better</c>.
+    /// </summary>
+    /// <param name="alpha">The significance level; default <see cref="PairedComparison.DefaultAlpha"/>.</param>
+    /// <returns>The CSV text, with a header line.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="alpha"/> is outside (0, 1).</exception>
+    public string ComparisonsToCsv(double alpha = PairedComparison.DefaultAlpha) => ReportRendering.ComparisonsCsv(CompareAll(alpha));
 
     /// <summary>
     /// A Markdown table, one row per method and one column per metric (with ↑ or ↓), each cell
@@ -77,13 +121,19 @@ public sealed class EvaluationReport
     /// JSON: <c>{"images", "confidence_level", "interval", "methods": {method: {metric: {"mean", "std",
     /// "ci95": [low, high], "n", "excluded", "direction", "settings"}}}}</c>. NaN is written as null; the
     /// interval's key follows the level (<c>ci95</c> at 0.95, <c>ci90</c> at 0.90).
+    /// With <paramref name="includeComparisons"/>, a <c>"comparisons"</c> array follows <c>"methods"</c>, one
+    /// object per <see cref="CompareAll"/> entry: <c>{"metric", "a", "b", "direction", "pairs", "nonzero_pairs",
+    /// "hodges_lehmann", "ci95": [low, high], "ci95_open": [bool, bool], "mean_difference", "w_plus", "z",
+    /// "p_value", "exact", "alpha", "significant", "better"}</c> (unbounded ends and NaN as null).
     /// </summary>
     /// <param name="includeValues">Also write every per-image value (<c>"values"</c>).</param>
     /// <param name="includeCurves">Also write every curve (<c>"curves"</c>) of curve metrics.</param>
+    /// <param name="includeComparisons">Also write every paired comparison at <see cref="PairedComparison.DefaultAlpha"/>.</param>
     /// <returns>The JSON text.</returns>
-    public string ToJson(bool includeValues = false, bool includeCurves = false) => ReportRendering.Json(this, includeValues, includeCurves);
+    public string ToJson(bool includeValues = false, bool includeCurves = false, bool includeComparisons = false) =>
+        ReportRendering.Json(this, includeValues, includeCurves, includeComparisons ? CompareAll() : null);
 
-    /// <summary>JSON of one method: an object whose keys are the metric names (<c>deletion_auc</c>, …), each as in <see cref="ToJson(bool, bool)"/>.</summary>
+    /// <summary>JSON of one method: an object whose keys are the metric names (<c>deletion_auc</c>, …), each as in <see cref="ToJson(bool, bool, bool)"/>.</summary>
     /// <param name="method">The method's name.</param>
     /// <returns>The JSON text.</returns>
     /// <exception cref="KeyNotFoundException">The method is not in the report.</exception>

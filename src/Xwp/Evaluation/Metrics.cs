@@ -3,7 +3,7 @@ using Xwp.Evaluation;
 namespace Xwp;
 
 /// <summary>
-/// The catalogue of faithfulness metrics (specification §6). Each factory validates its options and
+/// The catalogue of faithfulness metrics (docs/methods.md#deletion-and-insertion-auc and the sections after it). Each factory validates its options and
 /// returns an immutable <see cref="EvaluationMetric"/>. Directions differ — check
 /// <see cref="EvaluationMetric.Direction"/>: Deletion AUC ↓, Insertion AUC ↑, Average Drop (removal) ↑,
 /// Average Drop (Grad-CAM++) ↓, Increase in Confidence ↑.

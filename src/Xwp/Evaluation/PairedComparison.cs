@@ -4,11 +4,20 @@ using Xwp.Evaluation;
 namespace Xwp;
 
 /// <summary>
-/// Whether two methods really differ on a metric, judged on the same images: the mean paired
-/// difference A − B with its t-interval, and a two-sided Wilcoxon signed-rank test (exact for up to
-/// 25 non-zero differences without ties, normal approximation with tie and continuity corrections
-/// otherwise). Images that either method could not score are left out.
+/// Whether two methods really differ on a metric, judged on the same images: a two-sided Wilcoxon
+/// signed-rank test of the paired differences A − B (exact for up to 25 non-zero differences without
+/// ties, normal approximation with tie and continuity corrections otherwise), the Hodges–Lehmann
+/// estimate of the difference (the median of the Walsh averages) and the confidence interval that
+/// inverts the same test — so the interval excludes 0 exactly when <c>PValue &lt; Alpha</c>. Zero
+/// differences are dropped by all three (Wilcoxon's convention); images that either method could not
+/// score are left out. See docs/methods.md#paired-comparisons.
 /// </summary>
+/// <remarks>
+/// <see cref="HodgesLehmannInterval"/> replaces the Student-t interval of the mean difference
+/// (<c>MeanDifferenceInterval</c>) that earlier builds printed beside the Wilcoxon p-value: the two
+/// belonged to different tests and could say "interval includes 0" and "significant" at once.
+/// <see cref="MeanDifference"/> stays, as a description of the sample.
+/// </remarks>
 public sealed record PairedComparison
 {
     /// <summary>The default significance level: 0.05.</summary>
@@ -32,11 +41,21 @@ public sealed record PairedComparison
     /// <summary>Pairs whose difference is not exactly 0 (those the signed-rank test uses).</summary>
     public required int NonZeroPairs { get; init; }
 
-    /// <summary>The mean of A − B over the pairs.</summary>
+    /// <summary>The mean of A − B over the pairs (zero differences included), for description; the test's own estimate is <see cref="HodgesLehmannEstimate"/>.</summary>
     public required double MeanDifference { get; init; }
 
-    /// <summary>The t-interval of the mean difference, at <c>1 − Alpha</c>.</summary>
-    public required ConfidenceInterval MeanDifferenceInterval { get; init; }
+    /// <summary>
+    /// The Hodges–Lehmann estimate of A − B: the median of the Walsh averages (d_i + d_j)/2, i ≤ j, of the
+    /// non-zero differences; 0 when every difference is 0.
+    /// </summary>
+    public required double HodgesLehmannEstimate { get; init; }
+
+    /// <summary>
+    /// The distribution-free confidence interval of A − B at level <c>1 − Alpha</c> that inverts the signed-rank
+    /// test: [A_(k), A_(M+1−k)] over the ordered Walsh averages. It excludes 0 exactly when the difference is
+    /// significant; with too few pairs for the test ever to reject it is (−∞, ∞).
+    /// </summary>
+    public required ConfidenceInterval HodgesLehmannInterval { get; init; }
 
     /// <summary>W⁺: the sum of the ranks of |A − B| over pairs where A &gt; B.</summary>
     public required double SignedRankStatistic { get; init; }
@@ -90,8 +109,8 @@ public sealed record PairedComparison
             .Where(p => !double.IsNaN(p.First) && !double.IsNaN(p.Second))
             .Select(p => p.First - p.Second)
             .ToArray();
-        var statistics = SampleStatistics.Of(differences, 1 - alpha);
         var test = WilcoxonSignedRank.Test(differences);
+        var shift = HodgesLehmann.Of(differences, alpha);
         string? better = null;
         if (test.PValue < alpha && test.PositiveRankSum != test.Expected)
         {
@@ -107,8 +126,9 @@ public sealed record PairedComparison
             Direction = a.Direction,
             Pairs = differences.Length,
             NonZeroPairs = test.NonZero,
-            MeanDifference = statistics.Mean,
-            MeanDifferenceInterval = statistics.Interval,
+            MeanDifference = differences.Length == 0 ? double.NaN : differences.Average(),
+            HodgesLehmannEstimate = shift.Estimate,
+            HodgesLehmannInterval = shift.Interval,
             SignedRankStatistic = test.PositiveRankSum,
             Z = test.Z,
             PValue = test.PValue,
@@ -118,7 +138,7 @@ public sealed record PairedComparison
         };
     }
 
-    /// <summary>One sentence: the difference, the p-value and the verdict.</summary>
+    /// <summary>One sentence: the Hodges–Lehmann estimate with its interval, the p-value and the verdict.</summary>
     /// <returns>The sentence.</returns>
     public override string ToString()
     {
@@ -127,6 +147,6 @@ public sealed record PairedComparison
             : string.Create(CultureInfo.InvariantCulture, $"{Better} is better at α = {Alpha}");
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{Metric}: {MethodA} − {MethodB} = {MeanDifference:0.0000} {MeanDifferenceInterval} over {Pairs} images; Wilcoxon signed-rank p = {PValue:0.####} ({(ExactPValue ? "exact" : "normal approximation")}): {verdict}.");
+            $"{Metric}: {MethodA} − {MethodB}: Hodges–Lehmann {HodgesLehmannEstimate:0.0000} {HodgesLehmannInterval} ({1 - Alpha:0.##%} Wilcoxon interval) over {Pairs} images; Wilcoxon signed-rank p = {PValue:0.####} ({(ExactPValue ? "exact" : "normal approximation")}): {verdict}.");
     }
 }

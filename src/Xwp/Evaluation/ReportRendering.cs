@@ -68,7 +68,7 @@ internal static class ReportRendering
         return text.ToString();
     }
 
-    public static string Json(EvaluationReport report, bool includeValues, bool includeCurves) => Write(writer =>
+    public static string Json(EvaluationReport report, bool includeValues, bool includeCurves, IReadOnlyList<PairedComparison>? comparisons) => Write(writer =>
     {
         writer.WriteStartObject();
         writer.WriteNumber("images", report.ImageCount);
@@ -83,8 +83,90 @@ internal static class ReportRendering
         }
 
         writer.WriteEndObject();
+        if (comparisons is not null)
+        {
+            writer.WriteStartArray("comparisons");
+            foreach (var c in comparisons)
+            {
+                WriteComparison(writer, c);
+            }
+
+            writer.WriteEndArray();
+        }
+
         writer.WriteEndObject();
     });
+
+    public static string ComparisonsMarkdown(IReadOnlyList<PairedComparison> comparisons, double alpha)
+    {
+        var text = new StringBuilder()
+            .Append(Invariant($"| metric | A − B | Hodges–Lehmann [{1 - alpha:0.##%} CI] | mean difference | pairs | Wilcoxon p | better (α = {alpha}) |\n"))
+            .Append("|---|---|---:|---:|---:|---:|---|\n");
+        foreach (var c in comparisons)
+        {
+            text.Append(Invariant(
+                $"| {c.Metric} | {c.MethodA} − {c.MethodB} | {Number(c.HodgesLehmannEstimate)} {c.HodgesLehmannInterval} | {Number(c.MeanDifference)} | {c.Pairs} | {PValue(c.PValue)}{(c.ExactPValue ? " (exact)" : "")} | {c.Better ?? "—"} |\n"));
+        }
+
+        return text.ToString();
+    }
+
+    public static string ComparisonsCsv(IReadOnlyList<PairedComparison> comparisons)
+    {
+        var text = new StringBuilder(
+            "metric,method_a,method_b,direction,pairs,nonzero_pairs,hodges_lehmann,ci_low,ci_high,confidence_level,mean_difference,w_plus,z,p_value,exact,alpha,significant,better\n");
+        foreach (var c in comparisons)
+        {
+            string[] fields =
+            [
+                c.Metric, c.MethodA, c.MethodB, DirectionKey(c.Direction), Invariant($"{c.Pairs}"), Invariant($"{c.NonZeroPairs}"),
+                Raw(c.HodgesLehmannEstimate), Raw(c.HodgesLehmannInterval.Lower), Raw(c.HodgesLehmannInterval.Upper), Raw(c.HodgesLehmannInterval.Level),
+                Raw(c.MeanDifference), Raw(c.SignedRankStatistic), Raw(c.Z), Raw(c.PValue), c.ExactPValue ? "true" : "false", Raw(c.Alpha),
+                c.IsSignificant ? "true" : "false", c.Better ?? "",
+            ];
+            text.AppendJoin(',', fields.Select(Quote)).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private static void WriteComparison(Utf8JsonWriter writer, PairedComparison c)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("metric", c.Metric);
+        writer.WriteString("a", c.MethodA);
+        writer.WriteString("b", c.MethodB);
+        writer.WriteString("direction", DirectionKey(c.Direction));
+        writer.WriteNumber("pairs", c.Pairs);
+        writer.WriteNumber("nonzero_pairs", c.NonZeroPairs);
+        WriteNumber(writer, "hodges_lehmann", c.HodgesLehmannEstimate);
+        var key = IntervalKey(c.HodgesLehmannInterval.Level);
+        writer.WriteStartArray(key);
+        WriteNumber(writer, null, c.HodgesLehmannInterval.Lower);
+        WriteNumber(writer, null, c.HodgesLehmannInterval.Upper);
+        writer.WriteEndArray();
+        writer.WriteStartArray(key + "_open");
+        writer.WriteBooleanValue(c.HodgesLehmannInterval.LowerOpen);
+        writer.WriteBooleanValue(c.HodgesLehmannInterval.UpperOpen);
+        writer.WriteEndArray();
+        WriteNumber(writer, "mean_difference", c.MeanDifference);
+        WriteNumber(writer, "w_plus", c.SignedRankStatistic);
+        WriteNumber(writer, "z", c.Z);
+        WriteNumber(writer, "p_value", c.PValue);
+        writer.WriteBoolean("exact", c.ExactPValue);
+        writer.WriteNumber("alpha", c.Alpha);
+        writer.WriteBoolean("significant", c.IsSignificant);
+        if (c.Better is null)
+        {
+            writer.WriteNull("better");
+        }
+        else
+        {
+            writer.WriteString("better", c.Better);
+        }
+
+        writer.WriteEndObject();
+    }
 
     public static string MethodJson(EvaluationReport report, string method) => Write(writer =>
     {
@@ -189,7 +271,12 @@ internal static class ReportRendering
     private static string Interval(ConfidenceInterval interval) =>
         double.IsNaN(interval.Lower) ? "[n/a]" : $"[{Number(interval.Lower)}, {Number(interval.Upper)}]";
 
-    private static string Raw(double value) => double.IsNaN(value) ? "" : value.ToString("R", CultureInfo.InvariantCulture);
+    private static string Raw(double value) =>
+        double.IsNaN(value) ? ""
+        : double.IsInfinity(value) ? (value > 0 ? "inf" : "-inf")
+        : value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string PValue(double p) => p < 1e-4 ? p.ToString("0.0e+0", CultureInfo.InvariantCulture) : p.ToString("0.0000", CultureInfo.InvariantCulture);
 
     private static string Quote(string field) =>
         field.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;

@@ -8,6 +8,7 @@ namespace Xwp.Evaluation;
 /// two-sided: exact (the null distribution of W⁺ counted over all 2ⁿ sign patterns) for at most
 /// <see cref="ExactLimit"/> non-zero differences without ties, otherwise from the normal approximation
 /// with the tie correction of the variance and a continuity correction of 1/2.
+/// See docs/methods.md#paired-comparisons.
 /// </summary>
 internal static class WilcoxonSignedRank
 {
@@ -36,17 +37,8 @@ internal static class WilcoxonSignedRank
             }
         }
 
-        var expected = n * (n + 1) / 4.0;
-        if (n <= ExactLimit && tieCorrection == 0)
-        {
-            return new Result(n, positive, expected, double.NaN, ExactPValue(n, (int)Math.Round(positive)), true);
-        }
-
-        var variance = (n * (n + 1.0) * ((2.0 * n) + 1) / 24.0) - (tieCorrection / 48.0);
-        var distance = Math.Max(0, Math.Abs(positive - expected) - 0.5);
-        var z = Math.Sign(positive - expected) * distance / Math.Sqrt(variance);
-        var p = Math.Min(1, 2 * Normal.CDF(0, 1, -Math.Abs(z)));
-        return new Result(n, positive, expected, z, p, false);
+        var nullDistribution = NullDistribution.For(n, tieCorrection);
+        return new Result(n, positive, nullDistribution.Expected, nullDistribution.Z(positive), nullDistribution.PValue(positive), nullDistribution.Exact);
     }
 
     /// <summary>Ranks 1…n of the values, ties sharing their average rank; <paramref name="tieCorrection"/> is Σ (t³ − t) over tie groups.</summary>
@@ -77,23 +69,99 @@ internal static class WilcoxonSignedRank
         return ranks;
     }
 
-    /// <summary>Two-sided exact p-value of W⁺ = <paramref name="w"/> with n untied non-zero differences.</summary>
-    private static double ExactPValue(int n, int w)
+    /// <summary>
+    /// The null distribution of W⁺ for n non-zero differences with the given tie correction Σ (t³ − t):
+    /// exact when n ≤ <see cref="ExactLimit"/> and there are no ties, the normal approximation otherwise.
+    /// The p-value is a function of W⁺ alone, so the Hodges–Lehmann interval can invert the very same test.
+    /// </summary>
+    internal sealed class NullDistribution
     {
-        var maximum = n * (n + 1) / 2;
-        var counts = new double[maximum + 1];
-        counts[0] = 1;
-        for (var rank = 1; rank <= n; rank++)
+        private readonly double[]? _lowerTail;
+        private readonly double[]? _upperTail;
+
+        private NullDistribution(int n, double tieCorrection)
         {
-            for (var sum = maximum; sum >= rank; sum--)
+            N = n;
+            Expected = n * (n + 1) / 4.0;
+            Exact = n <= ExactLimit && tieCorrection == 0;
+            if (Exact)
             {
-                counts[sum] += counts[sum - rank];
+                // counts[s] = number of subsets of {1..n} whose sum is s (sign patterns with W⁺ = s).
+                var maximum = n * (n + 1) / 2;
+                var counts = new double[maximum + 1];
+                counts[0] = 1;
+                for (var rank = 1; rank <= n; rank++)
+                {
+                    for (var sum = maximum; sum >= rank; sum--)
+                    {
+                        counts[sum] += counts[sum - rank];
+                    }
+                }
+
+                // Both tails summed from their own end, so a tiny upper tail is not 1 minus almost 1.
+                var total = Math.Pow(2, n);
+                _lowerTail = new double[maximum + 1];
+                _upperTail = new double[maximum + 1];
+                double below = 0, above = 0;
+                for (var s = 0; s <= maximum; s++)
+                {
+                    below += counts[s];
+                    above += counts[maximum - s];
+                    _lowerTail[s] = below / total;
+                    _upperTail[maximum - s] = above / total;
+                }
+            }
+            else
+            {
+                StandardDeviation = Math.Sqrt((n * (n + 1.0) * ((2.0 * n) + 1) / 24.0) - (tieCorrection / 48.0));
             }
         }
 
-        var total = Math.Pow(2, n);
-        var below = counts.Take(w + 1).Sum() / total;
-        var above = counts.Skip(w).Sum() / total;
-        return Math.Min(1, 2 * Math.Min(below, above));
+        /// <summary>Non-zero differences.</summary>
+        public int N { get; }
+
+        /// <summary>E[W⁺] = n(n + 1)/4.</summary>
+        public double Expected { get; }
+
+        /// <summary>Whether the exact distribution is used.</summary>
+        public bool Exact { get; }
+
+        /// <summary>The standard deviation of W⁺ with the tie correction (normal approximation only; 0 when exact).</summary>
+        public double StandardDeviation { get; }
+
+        /// <summary>The number of Walsh averages, n(n + 1)/2: the largest value of W⁺.</summary>
+        public int Maximum => N * (N + 1) / 2;
+
+        public static NullDistribution For(int n, double tieCorrection) => new(n, tieCorrection);
+
+        /// <summary>The continuity-corrected z of the normal approximation; NaN when exact.</summary>
+        public double Z(double w)
+        {
+            if (Exact)
+            {
+                return double.NaN;
+            }
+
+            var distance = Math.Max(0, Math.Abs(w - Expected) - 0.5);
+            return Math.Sign(w - Expected) * distance / StandardDeviation;
+        }
+
+        /// <summary>
+        /// The two-sided p-value of W⁺ = <paramref name="w"/> (a multiple of 1/2). Exact: twice the smaller
+        /// tail, P(W⁺ ≤ w) or P(W⁺ ≥ w), capped at 1. Normal: 2Φ(−|z|).
+        /// </summary>
+        public double PValue(double w)
+        {
+            if (!Exact)
+            {
+                return Math.Min(1, 2 * Normal.CDF(0, 1, -Math.Abs(Z(w))));
+            }
+
+            var floor = (int)Math.Floor(w);
+            var ceiling = (int)Math.Ceiling(w);
+            var below = floor < 0 ? 0 : _lowerTail![Math.Min(floor, Maximum)];
+            var above = ceiling > Maximum ? 0 : _upperTail![Math.Max(ceiling, 0)];
+            return Math.Min(1, 2 * Math.Min(below, above));
+        }
     }
 }

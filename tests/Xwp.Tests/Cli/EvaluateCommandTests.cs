@@ -112,6 +112,96 @@ public sealed class EvaluateCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Two_named_maps_give_every_metric_per_map_and_one_comparison_per_metric_equal_to_the_api()
+    {
+        using var model = TinyNets.RandomTrained([12, 6, 3], 6);
+        var path = P("m.xwp");
+        model.Save(path);
+        var (x, y, a) = WriteData(model, 30);
+        using (x)
+        using (y)
+        using (a)
+        using (var b = model.Explain(x).For(y).Using(Attributions.Saliency()).Compute())
+        {
+            NpyFile.Write(P("B.npy"), b);
+            var (code, stdout, _) = Run("--model", path, "--inputs", P("X.npy"), "--targets", P("Y.npy"),
+                "--attributions", $"xwp={P("A.npy")},saliency={P("B.npy")}", "--metrics", "deletion-auc,average-drop", "--json");
+
+            code.Should().Be(0);
+            using var json = JsonDocument.Parse(stdout);
+            var root = json.RootElement;
+            root.EnumerateObject().Select(p => p.Name).Should().Equal("images", "confidence_level", "interval", "methods", "comparisons");
+            root.GetProperty("methods").EnumerateObject().Select(p => p.Name).Should().Equal("xwp", "saliency");
+            var comparisons = root.GetProperty("comparisons").EnumerateArray().ToArray();
+            comparisons.Select(c => (c.GetProperty("metric").GetString(), c.GetProperty("a").GetString(), c.GetProperty("b").GetString()))
+                .Should().Equal(("deletion_auc", "xwp", "saliency"), ("average_drop", "xwp", "saliency"));
+            comparisons[0].EnumerateObject().Select(p => p.Name).Should().Equal(
+                "metric", "a", "b", "direction", "pairs", "nonzero_pairs", "hodges_lehmann", "ci95", "ci95_open", "mean_difference",
+                "w_plus", "z", "p_value", "exact", "alpha", "significant", "better");
+
+            var expected = model.Evaluate(x, y).WithMaps("xwp", a).WithMaps("saliency", b).Metrics(Metrics.DeletionAuc()).Run()
+                .Compare("xwp", "saliency", "deletion_auc");
+            comparisons[0].GetProperty("hodges_lehmann").GetDouble().Should().BeApproximately(expected.HodgesLehmannEstimate, 1e-9);
+            var ci = comparisons[0].GetProperty("ci95").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+            ci.Should().Equal([expected.HodgesLehmannInterval.Lower, expected.HodgesLehmannInterval.Upper], (l, r) => Math.Abs(l - r) < 1e-9);
+            comparisons[0].GetProperty("p_value").GetDouble().Should().BeApproximately(expected.PValue, 1e-12);
+            comparisons[0].GetProperty("pairs").GetInt32().Should().Be(30);
+            comparisons[0].GetProperty("significant").GetBoolean().Should().Be(!expected.HodgesLehmannInterval.Contains(0));
+        }
+    }
+
+    [Fact]
+    public void Three_maps_compare_every_pair_in_order_and_default_to_file_names_in_markdown_and_curves()
+    {
+        using var model = TinyNets.RandomTrained([12, 6, 3], 7);
+        var path = P("m.xwp");
+        model.Save(path);
+        var (x, y, a) = WriteData(model, 8);
+        using (x)
+        using (y)
+        using (a)
+        using (var b = model.Explain(x).For(y).Using(Attributions.Saliency()).Compute())
+        using (var c = model.Explain(x).For(y).Using(Attributions.InputMagnitude()).Compute())
+        {
+            NpyFile.Write(P("B.npy"), b);
+            NpyFile.Write(P("C.npy"), c);
+            var maps = string.Join(',', P("A.npy"), P("B.npy"), P("C.npy"));
+            var (code, stdout, _) = Run("--model", path, "--inputs", P("X.npy"), "--targets", P("Y.npy"), "--attributions", maps,
+                "--metrics", "deletion-auc", "--max-steps", "4", "--json");
+            code.Should().Be(0);
+            using (var json = JsonDocument.Parse(stdout))
+            {
+                json.RootElement.GetProperty("methods").EnumerateObject().Select(p => p.Name).Should().Equal("A", "B", "C");
+                json.RootElement.GetProperty("comparisons").EnumerateArray()
+                    .Select(e => e.GetProperty("a").GetString() + "-" + e.GetProperty("b").GetString())
+                    .Should().Equal("A-B", "A-C", "B-C"); // m(m − 1)/2 = 3 pairs, A before B in --attributions order
+            }
+
+            (code, stdout, var stderr) = Run("--model", path, "--inputs", P("X.npy"), "--targets", P("Y.npy"), "--attributions", maps,
+                "--metrics", "deletion-auc,insertion-auc", "--max-steps", "4", "--curves-out", P("curves.npy"));
+            code.Should().Be(0);
+            stdout.Should().Contain("| A |").And.Contain("| B |").And.Contain("| C |")
+                .And.Contain("| metric | A − B | Hodges–Lehmann [95% CI] |").And.Contain("| deletion_auc | B − C |");
+            stderr.Should().Contain("[2, 3, 8, 5]");
+            using var curves = NpyFile.Read(P("curves.npy"));
+            curves.shape.Should().Equal(2, 3, 8, 5); // [metric, map, image, step]
+            using var expected = Metrics.InsertionAuc(new CurveMetricOptions { MaxSteps = 4 }).Score(model, x, y, b).CurvesToTensor();
+            TensorAssert.Close(curves[1][1], expected, 1e-6);
+        }
+    }
+
+    [Theory]
+    [InlineData("a.npy,b/a.npy", "*two maps are named 'a'*")]
+    [InlineData("=a.npy", "*'=a.npy' needs a file*")]
+    [InlineData("x=", "*'x=' needs a file*")]
+    [InlineData(",", "*at least one*")]
+    public void Attribution_lists_that_cannot_be_named_are_usage_errors(string list, string message)
+    {
+        var act = () => EvaluateCommand.ParseAttributions(list);
+        act.Should().Throw<UsageException>().WithMessage(message);
+    }
+
     [Theory]
     [InlineData(new[] { "--model", "m", "--inputs", "x.npy", "--targets", "y.npy", "--attributions", "a.npy", "--metrics", "auc" }, "*--metrics*'auc' is not one*")]
     [InlineData(new[] { "--model", "m", "--inputs", "x.npy", "--targets", "y.npy", "--attributions", "a.npy", "--metrics", "average-drop", "--curves-out", "c.npy" }, "*--curves-out needs*")]

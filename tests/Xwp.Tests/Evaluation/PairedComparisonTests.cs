@@ -56,7 +56,10 @@ public class PairedComparisonTests
         comparison.PValue.Should().BeApproximately(2 / Math.Pow(2, 20), 1e-15);
         comparison.IsSignificant.Should().BeTrue();
         comparison.MeanDifference.Should().BeApproximately(-0.105, 1e-12); // −0.01 · mean(1..20)
-        comparison.MeanDifferenceInterval.Upper.Should().BeLessThan(0);
+        // The differences −0.01·(1..20) are symmetric about −0.105, so are their Walsh averages: the median is −0.105.
+        comparison.HodgesLehmannEstimate.Should().BeApproximately(-0.105, 1e-12);
+        comparison.HodgesLehmannInterval.Upper.Should().BeLessThan(0);
+        comparison.HodgesLehmannInterval.Level.Should().Be(0.95);
         comparison.Better.Should().Be("a"); // lower Deletion AUC is better
         comparison.ToString().Should().Contain("a is better");
 

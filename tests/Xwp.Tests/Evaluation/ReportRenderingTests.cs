@@ -71,6 +71,33 @@ public class ReportRenderingTests
     }
 
     [Fact]
+    public void Comparisons_render_the_same_estimate_interval_and_p_in_markdown_csv_and_json()
+    {
+        var report = Report();
+        var comparisons = report.CompareAll();
+        comparisons.Select(c => (c.Metric, c.MethodA, c.MethodB)).Should().Equal(
+            ("deletion_auc", "a", "b, quoted"), ("average_drop", "a", "b, quoted"));
+        var deletion = comparisons[0];
+
+        var markdown = report.ComparisonsToMarkdown().Split('\n');
+        markdown[0].Should().Be("| metric | A − B | Hodges–Lehmann [95% CI] | mean difference | pairs | Wilcoxon p | better (α = 0.05) |");
+        markdown[2].Should().StartWith($"| deletion_auc | a − b, quoted | {deletion.HodgesLehmannEstimate:0.0000} {deletion.HodgesLehmannInterval} |");
+
+        var csv = report.ComparisonsToCsv().Split('\n');
+        csv[0].Should().Be("metric,method_a,method_b,direction,pairs,nonzero_pairs,hodges_lehmann,ci_low,ci_high,confidence_level,mean_difference,w_plus,z,p_value,exact,alpha,significant,better");
+        csv[1].Should().StartWith("deletion_auc,a,\"b, quoted\",lower_is_better,3,");
+        // Three pairs: the smallest two-sided exact p is 2/8, so the interval is unbounded on both sides.
+        csv[1].Should().Contain(",-inf,inf,0.95,");
+
+        using var json = JsonDocument.Parse(report.ToJson(includeComparisons: true));
+        var first = json.RootElement.GetProperty("comparisons")[0];
+        first.GetProperty("hodges_lehmann").GetDouble().Should().Be(deletion.HodgesLehmannEstimate);
+        first.GetProperty("ci95")[0].ValueKind.Should().Be(JsonValueKind.Null);
+        first.GetProperty("p_value").GetDouble().Should().Be(deletion.PValue);
+        JsonDocument.Parse(report.ToJson()).RootElement.TryGetProperty("comparisons", out _).Should().BeFalse();
+    }
+
+    [Fact]
     public void Missing_pairs_name_what_the_report_has()
     {
         var act = () => Report()["a", "insertion_auc"];

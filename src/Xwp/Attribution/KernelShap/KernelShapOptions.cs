@@ -21,7 +21,7 @@ public sealed record KernelShapOptions
     /// rule of the authors' <c>shap</c> package; the players are the groups whose features differ from
     /// the baseline (the others get exactly 0). When the count reaches <c>2^M</c> every coalition is
     /// enumerated with its exact Shapley-kernel weight and the result is the exact Shapley value.
-    /// The paper's SHAP row (SPEC §7) uses 2×2 superpixels; the benchmark uses 500 on 4×4 superpixels.
+    /// The paper's SHAP row (docs/methods.md#kernelshap) uses 2×2 superpixels; the benchmark uses 500 on 4×4 superpixels.
     /// </summary>
     public int? Samples { get; init; }
 

@@ -15,7 +15,7 @@ internal enum Perturbation
 }
 
 /// <summary>
-/// The arithmetic shared by XWP and XWP^c (SPEC §2–4). Only the first layer's weight changes; the
+/// The arithmetic shared by XWP and XWP^c (docs/methods.md#xwp, #xwpc and #the-rank-1-fast-path). Only the first layer's weight changes; the
 /// first-layer bias and every later layer stay at θ. With <c>Δ = W⁰ − W</c> (columns are features):
 /// <list type="bullet">
 /// <item>XWP, column i reset: <c>h_i = x Wᵀ + b + x_i Δ_i</c>.</item>

@@ -1,6 +1,6 @@
 namespace Xwp;
 
-/// <summary>Which of the two readings of the paper's eq. (5) XWP^c returns (see SPEC §7).</summary>
+/// <summary>Which of the two readings of the paper's eq. (5) XWP^c returns (see docs/methods.md#the-sign-of-xwpc).</summary>
 public enum ComplementSign
 {
     /// <summary>

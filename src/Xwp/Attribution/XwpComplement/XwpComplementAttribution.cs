@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Xwp.Attribution.XwpComplement;
 
-/// <summary>XWP^c (paper eq. 5, sign per SPEC §7): the effect of feature i's trained weights when every other column is at θ⁰.</summary>
+/// <summary>XWP^c (paper eq. 5, sign per docs/methods.md#the-sign-of-xwpc): the effect of feature i's trained weights when every other column is at θ⁰.</summary>
 internal sealed class XwpComplementAttribution(XwpComplementOptions options) : AttributionMethod
 {
     public XwpComplementOptions Options { get; } = options;
