@@ -54,9 +54,19 @@ internal sealed class ExplainCommand : ICommand
         }
 
         var progress = ConsoleProgress.ForStandardError();
-        using var map = builder.Using(attribution).WithProgress(progress).Compute();
+        Tensor computed;
+        try
+        {
+            computed = builder.Using(attribution).WithProgress(progress).Compute();
+        }
+        finally
+        {
+            // End the progress line on a terminal, so that an error message starts on a line of its own.
+            progress.Finish();
+        }
+
+        using var map = computed;
         NpyFile.Write(outPath, map);
-        progress.Finish();
         Console.WriteLine($"Wrote {method} attributions [{string.Join(", ", map.shape)}] to {outPath}.");
         return 0;
     }
