@@ -1,4 +1,3 @@
-using Xwp;
 using Xwp.Cli;
 using Xwp.Cli.Commands;
 
@@ -20,6 +19,10 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 
     Console.WriteLine();
     Console.WriteLine("Run 'xwp <command> --help' for a command's options.");
+    Console.WriteLine();
+    Console.WriteLine("A failure prints one line on standard error and exits with 1 (bad input, a file that cannot be read");
+    Console.WriteLine("or written), 2 (a mistake on the command line), 70 (a defect in xwp: please report it) or 130");
+    Console.WriteLine($"(cancelled). Set {FailureReport.DebugVariable}=1 to print the stack trace as well.");
     return args.Length == 0 ? 2 : 0;
 }
 
@@ -36,19 +39,5 @@ if (args.Skip(1).Any(a => a is "-h" or "--help"))
     return 0;
 }
 
-try
-{
-    return command.Run(new Arguments(args.Skip(1)));
-}
-catch (UsageException e)
-{
-    Console.Error.WriteLine($"xwp {command.Name}: {e.Message}");
-    Console.Error.WriteLine();
-    Console.Error.WriteLine(command.Usage);
-    return 2;
-}
-catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException or InvalidOperationException or XwpNativeLibraryException or IOException)
-{
-    Console.Error.WriteLine($"xwp {command.Name}: {e.Message}");
-    return 1;
-}
+// One line and a non-zero exit for every failure; the stack trace only with XWP_DEBUG=1.
+return FailureReport.Run(command, args.Skip(1), Console.Error);

@@ -5,8 +5,11 @@ namespace Xwp;
 /// <summary>Checks on the tensors users pass in, with messages that name the argument and the problem.</summary>
 internal static class InputValidation
 {
-    /// <summary>Inputs must be a finite floating-point <c>[N, D]</c> tensor with N ≥ 1.</summary>
-    public static void CheckInputs(Tensor inputs, int features, string name)
+    /// <summary>
+    /// Inputs (or maps of the inputs' shape) must be a finite floating-point <c>[N, D]</c> tensor with N ≥ 1;
+    /// <paramref name="subject"/> begins the message about non-finite values (e.g. <c>Attribution map 'xwp'</c>).
+    /// </summary>
+    public static void CheckInputs(Tensor inputs, int features, string name, string subject = "Inputs")
     {
         ArgumentNullException.ThrowIfNull(inputs, name);
         if (inputs.IsInvalid)
@@ -41,8 +44,36 @@ internal static class InputValidation
             var row = bad[0, 0].item<long>();
             var col = bad[0, 1].item<long>();
             throw new ArgumentException(
-                $"Inputs must be finite: {bad.shape[0]} value(s) are NaN or infinite, the first at row {row}, feature {col}.", name);
+                $"{subject} must be finite: {bad.shape[0]} value(s) are NaN or infinite, the first at row {row}, feature {col}.", name);
         }
+    }
+
+    /// <summary>
+    /// Describes the non-finite values of a floating-point tensor (<c>3 NaN values and 1 infinite value</c>), or
+    /// returns null when every value is finite (or the tensor holds integers).
+    /// </summary>
+    public static string? DescribeNonFinite(Tensor values)
+    {
+        if (!is_floating_point(values))
+        {
+            return null;
+        }
+
+        using var scope = NewDisposeScope();
+        var nan = values.isnan().sum().item<long>();
+        var infinite = values.isinf().sum().item<long>();
+        var parts = new List<string>();
+        if (nan > 0)
+        {
+            parts.Add(nan == 1 ? "1 NaN value" : $"{nan} NaN values");
+        }
+
+        if (infinite > 0)
+        {
+            parts.Add(infinite == 1 ? "1 infinite value" : $"{infinite} infinite values");
+        }
+
+        return parts.Count == 0 ? null : string.Join(" and ", parts);
     }
 
     /// <summary>Targets must be an integer <c>[N]</c> tensor with values in <c>[0, C)</c>.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -25,7 +24,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
                             [--metrics deletion-auc,insertion-auc,average-drop,average-drop-gradcampp,increase-in-confidence]
                             [--features-per-step K] [--max-steps S] [--fraction 0.2] [--removal-value 0|R.npy]
                             [--json] [--curves-out C.npy] [--limit N] [--batch-size 128]
-                            [--activation relu|gelu|tanh|sigmoid|leakyrelu] [--device cpu|cuda] [--threads N]
+                            [--activation relu|gelu|tanh|sigmoid|leakyrelu] [--device cpu|cuda] [--threads N] [--layer-order A,B,C]
 
           --initial, --trained  PyTorch state_dicts (torch.save(model.state_dict())) at initialisation and after training
           --model               a model saved by Xwp (Fcnn.Save), holding both snapshots
@@ -96,17 +95,13 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
 
         using var model = modelArgs.Load();
         using var inputs = ModelArguments.ReadInputs(inputsPath, model);
-        using var targets = NpyFile.ReadInt64Vector(targetsPath);
-        if (targets.shape[0] != inputs.shape[0])
-        {
-            throw new InvalidDataException($"'{targetsPath}' has {targets.shape[0]} targets for {inputs.shape[0]} input rows.");
-        }
+        using var targets = InputFiles.ReadTargets(targetsPath, inputs.shape[0], inputsPath, model.ClassCount);
 
         using var mapScope = NewDisposeScope();
         var builder = model.Evaluate(inputs, targets);
         foreach (var (mapName, mapPath) in mapPaths)
         {
-            var maps = NpyFile.ReadFloat32Matrix(mapPath);
+            var maps = InputFiles.ReadMatrix(mapPath, model.InputSize);
             if (!maps.shape.SequenceEqual(inputs.shape))
             {
                 throw new InvalidDataException(
@@ -235,6 +230,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
             }
 
             using var floats = values.to(float32);
+            InputFiles.CheckFinite(floats, text);
             return RemovalValue.PerFeature(floats);
         }
 
@@ -246,15 +242,13 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
     /// <summary>A progress line on standard error every few seconds (standard output stays clean for --json).</summary>
     private sealed class StderrProgress(TextWriter writer) : IProgress<EvaluationProgress>
     {
-        private readonly Stopwatch _watch = Stopwatch.StartNew();
-        private TimeSpan _last = TimeSpan.Zero;
+        private readonly ProgressThrottle _throttle = new(TimeSpan.FromSeconds(5));
 
         public void Report(EvaluationProgress value)
         {
-            if (_watch.Elapsed - _last > TimeSpan.FromSeconds(5))
+            if (_throttle.Due())
             {
-                _last = _watch.Elapsed;
-                writer.WriteLine($"{value.Method}: {value.Stage.ToString().ToLowerInvariant()} {value.Done}/{value.Total} ({_watch.Elapsed.TotalSeconds:F0} s)");
+                writer.WriteLine($"{value.Method}: {value.Stage.ToString().ToLowerInvariant()} {value.Done}/{value.Total} ({_throttle.Elapsed.TotalSeconds:F0} s)");
             }
         }
     }

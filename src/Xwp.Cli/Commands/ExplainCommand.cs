@@ -20,13 +20,15 @@ internal sealed class ExplainCommand : ICommand
         Usage: xwp explain (--initial INIT.pt --trained TRAINED.pt | --model MODEL.xwp)
                            --inputs X.npy [--targets Y.npy] --method METHOD --out A.npy
                            [--output-space probabilities|logits] [--activation relu|gelu|tanh|sigmoid|leakyrelu]
-                           [--batch-size N] [--device cpu|cuda] [--threads N] [method flags]
+                           [--batch-size N] [--device cpu|cuda] [--threads N] [--layer-order A,B,C] [method flags]
 
           --initial, --trained  PyTorch state_dicts (torch.save(model.state_dict())) at initialisation and after training
           --model               a model saved by Xwp (Fcnn.Save), holding both snapshots
           --inputs              float32/float64 [N, D] rows to explain
           --targets             int64/int32 [N] classes to explain (default: the predicted class)
           --out                 where to write the float32 [N, D] attribution map
+          --layer-order         the state_dicts' Linear layers from input to output (e.g. fc_in,fc_hidden,fc_out),
+                                needed only when their names do not give the order
 
         """ + "Methods: " + string.Join(", ", ExplainMethods.Names) + "\n" + ExplainMethods.Usage;
 
@@ -45,24 +47,26 @@ internal sealed class ExplainCommand : ICommand
         using var model = modelArgs.Load();
         using var inputs = ModelArguments.ReadInputs(inputsPath, model);
         var builder = model.Explain(inputs).WithBatchSize(batchSize);
-        Tensor? targets = null;
-        if (targetsPath is not null)
+        using var targets = targetsPath is null ? null : InputFiles.ReadTargets(targetsPath, inputs.shape[0], inputsPath, model.ClassCount);
+        if (targets is not null)
         {
-            targets = NpyFile.ReadInt64Vector(targetsPath);
-            if (targets.shape[0] != inputs.shape[0])
-            {
-                targets.Dispose();
-                throw new InvalidDataException($"'{targetsPath}' has {targets.shape[0]} targets for {inputs.shape[0]} input rows.");
-            }
-
             builder.For(targets);
         }
 
-        var progress = new ConsoleProgress(Console.Error);
-        using var map = builder.Using(attribution).WithProgress(progress).Compute();
-        targets?.Dispose();
+        var progress = ConsoleProgress.ForStandardError();
+        Tensor computed;
+        try
+        {
+            computed = builder.Using(attribution).WithProgress(progress).Compute();
+        }
+        finally
+        {
+            // End the progress line on a terminal, so that an error message starts on a line of its own.
+            progress.Finish();
+        }
+
+        using var map = computed;
         NpyFile.Write(outPath, map);
-        progress.Finish();
         Console.WriteLine($"Wrote {method} attributions [{string.Join(", ", map.shape)}] to {outPath}.");
         return 0;
     }

@@ -86,6 +86,11 @@ internal static partial class ExplainMethods
     {
         var (baselineValue, baselinePath) = BaselineValueOrFile(flags.Baseline);
         using var baseline = baselinePath is null ? null : NpyFile.Read(baselinePath);
+        if (baseline is not null)
+        {
+            InputFiles.CheckFinite(baseline, baselinePath!);
+        }
+
         if (flags.Window == (1, 1) && (flags.Stride ?? (1, 1)) == (1, 1))
         {
             // A 1×1 window (at stride 1, the only stride that makes sense for it unless asked otherwise)
@@ -120,6 +125,11 @@ internal static partial class ExplainMethods
     private static AttributionMethod Rise(OutputSpace space, PerturbationFlags flags)
     {
         using var masks = flags.RiseMasks is null ? null : NpyFile.Read(flags.RiseMasks);
+        if (masks is not null)
+        {
+            InputFiles.CheckFinite(masks, flags.RiseMasks!);
+        }
+
         return Attributions.Rise(new RiseOptions
         {
             MaskCount = flags.Masks,

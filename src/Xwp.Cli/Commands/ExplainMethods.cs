@@ -129,9 +129,23 @@ internal static partial class ExplainMethods
             return value == 0 ? null : tensor((float)value);
         }
 
-        return File.Exists(text)
-            ? NpyFile.Read(text).to(float32)
-            : throw new UsageException($"--baseline must be a number or an existing .npy file, not '{text}'.");
+        if (!File.Exists(text))
+        {
+            throw new UsageException($"--baseline must be a number or an existing .npy file, not '{text}'.");
+        }
+
+        using var values = NpyFile.Read(text);
+        var baseline = values.to(float32);
+        try
+        {
+            InputFiles.CheckFinite(baseline, text);
+            return baseline;
+        }
+        catch
+        {
+            baseline.Dispose();
+            throw;
+        }
     }
 
     /// <summary>A pair such as <c>--window 4,4</c> (height, width); one number means both.</summary>

@@ -6,7 +6,7 @@ namespace Xwp.Cli.Commands;
 /// The flags that name a model, shared by `explain` and `evaluate`: `--initial`/`--trained` (PyTorch
 /// state_dicts) or `--model` (an .xwp file), `--activation`, `--device` and `--threads`.
 /// </summary>
-internal sealed record ModelArguments(string? Initial, string? Trained, string? ModelPath, Activation Activation, string Device, int Threads)
+internal sealed record ModelArguments(string? Initial, string? Trained, string? ModelPath, Activation Activation, string Device, int Threads, IReadOnlyList<string>? LayerOrder = null)
 {
     private static readonly Dictionary<string, Activation> Activations = new()
     {
@@ -22,6 +22,8 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
           --initial, --trained  PyTorch state_dicts (torch.save(model.state_dict())) at initialisation and after training
           --model               a model saved by Xwp (Fcnn.Save), holding both snapshots
           --activation          the PyTorch model's activation: relu (default), gelu, tanh, sigmoid, leakyrelu
+          --layer-order         the state_dicts' Linear layers from input to output, e.g. fc_in,fc_hidden,fc_out
+                                (needed only when their names do not give the order)
           --device              cpu (default) or cuda;  --threads N  torch threads
         """;
 
@@ -32,7 +34,8 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
         args.Optional("model"),
         args.Choice("activation", Activation.ReLU, Activations),
         args.Choice("device", "cpu", new Dictionary<string, string> { ["cpu"] = "cpu", ["cuda"] = "cuda" }),
-        args.Int("threads", 0, min: 0));
+        args.Int("threads", 0, min: 0),
+        LayerOrderOption(args.Optional("layer-order")));
 
     /// <summary>Checks that exactly one way of naming the model was used.</summary>
     /// <exception cref="UsageException">Neither or both were given.</exception>
@@ -47,7 +50,8 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
     }
 
     /// <summary>Applies --threads, loads the model and moves it to --device; the caller owns it.</summary>
-    public Fcnn Load()
+    /// <param name="warnings">Where a warning about the model goes (standard error when null).</param>
+    public Fcnn Load(TextWriter? warnings = null)
     {
         Validate();
         if (Threads > 0)
@@ -55,7 +59,10 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
             XwpRuntime.Threads = Threads;
         }
 
-        var model = ModelPath is not null ? Fcnn.Load(ModelPath) : Fcnn.FromPyTorch(Initial!, Trained!, Activation);
+        var model = ModelPath is not null
+            ? Fcnn.Load(ModelPath)
+            : Fcnn.FromPyTorch(Initial!, Trained!, new PyTorchImportOptions { Activation = Activation, LayerOrder = LayerOrder });
+        WarnIfUnchanged(model, warnings ?? Console.Error);
         if (Device == "cuda")
         {
             if (!cuda.is_available())
@@ -70,18 +77,40 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
         return model;
     }
 
-    /// <summary>Reads float [N, D] inputs and checks D against the model.</summary>
-    /// <exception cref="InvalidDataException">The file is bad or has the wrong number of features.</exception>
-    public static Tensor ReadInputs(string path, Fcnn model)
+    /// <summary>
+    /// XWP and XWP^c measure what training changed: with θ⁰ = θ every score is 0. Loading still succeeds
+    /// (the maps are well defined), but the user almost certainly passed the same file twice.
+    /// </summary>
+    private void WarnIfUnchanged(Fcnn model, TextWriter warnings)
     {
-        var inputs = NpyFile.ReadFloat32Matrix(path);
-        var features = inputs.shape[1];
-        if (features != model.InputSize)
+        if (!model.IsTrained || !model.Initial.BitwiseEquals(model.Trained))
         {
-            inputs.Dispose();
-            throw new InvalidDataException($"'{path}' has {features} features per row; the model takes {model.InputSize}.");
+            return;
         }
 
-        return inputs;
+        var what = ModelPath is not null
+            ? $"'{ModelPath}' holds the same weights before and after training"
+            : Path.GetFullPath(Initial!) == Path.GetFullPath(Trained!)
+                ? $"--initial and --trained name the same file, '{Initial}'"
+                : $"--initial '{Initial}' and --trained '{Trained}' hold identical weights";
+        warnings.WriteLine($"xwp: warning: {what}, so every XWP and XWP^c score will be 0 (they measure what training changed).");
     }
+
+    /// <summary>`--layer-order a,b,c`: the names before `.weight`, input layer first.</summary>
+    private static string[]? LayerOrderOption(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        var names = text.Split(',', StringSplitOptions.TrimEntries);
+        return names.Length > 0 && names.All(n => n.Length > 0)
+            ? names
+            : throw new UsageException($"--layer-order takes the layer names from input to output, separated by commas (e.g. fc_in,fc_out), not '{text}'.");
+    }
+
+    /// <summary>Reads float [N, D] inputs and checks D against the model and that every value is finite.</summary>
+    /// <exception cref="InvalidDataException">The file is bad, has the wrong number of features or a non-finite value.</exception>
+    public static Tensor ReadInputs(string path, Fcnn model) => InputFiles.ReadMatrix(path, model.InputSize);
 }

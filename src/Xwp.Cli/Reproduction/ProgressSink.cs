@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Spectre.Console;
 
 namespace Xwp.Cli.Reproduction;
@@ -48,18 +47,16 @@ internal sealed class PlainProgressSink(TextWriter writer, double intervalSecond
 {
     public T Phase<T>(string title, long total, Func<Action<long>, T> work)
     {
-        var watch = Stopwatch.StartNew();
-        var last = 0.0;
+        var throttle = new ProgressThrottle(TimeSpan.FromSeconds(intervalSeconds));
         writer.WriteLine($"{title} ...");
         var result = work(done =>
         {
-            if (watch.Elapsed.TotalSeconds - last >= intervalSeconds)
+            if (throttle.Due())
             {
-                last = watch.Elapsed.TotalSeconds;
-                writer.WriteLine($"{title}: {done}/{total} ({watch.Elapsed.TotalSeconds:F0} s)");
+                writer.WriteLine($"{title}: {done}/{total} ({throttle.Elapsed.TotalSeconds:F0} s)");
             }
         });
-        writer.WriteLine($"{title}: done in {watch.Elapsed.TotalSeconds:F1} s");
+        writer.WriteLine($"{title}: done in {throttle.Elapsed.TotalSeconds:F1} s");
         return result;
     }
 

@@ -181,7 +181,7 @@ public sealed class EvaluationBuilder
             if (maps is not null)
             {
                 using var view = maps.narrow(0, 0, rows);
-                InputValidation.CheckInputs(view, features, $"maps '{name}'");
+                InputValidation.CheckInputs(view, features, $"maps '{name}'", $"Attribution map '{name}'");
             }
         }
 

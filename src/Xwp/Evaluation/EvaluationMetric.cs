@@ -57,7 +57,7 @@ public abstract class EvaluationMetric
         _ = model.Trained;
         InputValidation.CheckInputs(inputs, model.InputSize, nameof(inputs));
         InputValidation.CheckTargets(targets, inputs.shape[0], model.ClassCount, nameof(targets));
-        InputValidation.CheckInputs(maps, model.InputSize, nameof(maps));
+        InputValidation.CheckInputs(maps, model.InputSize, nameof(maps), "Attribution maps");
         if (maps.shape[0] != inputs.shape[0])
         {
             throw new ArgumentException($"Expected one map per input row ({inputs.shape[0]}), got {maps.shape[0]}.", nameof(maps));

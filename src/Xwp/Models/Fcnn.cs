@@ -268,7 +268,9 @@ public sealed class Fcnn : IDisposable
     /// <summary>Loads a model written by <see cref="Save"/>, on the CPU.</summary>
     /// <param name="path">The file to read.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not an Xwp model or is damaged; the message names the file and the problem.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The file is not an Xwp model, is damaged, or holds a NaN or infinite parameter; the message names the file and the problem.
+    /// </exception>
     public static Fcnn Load(string path)
     {
         XwpRuntime.EnsureInitialized();
@@ -287,20 +289,44 @@ public sealed class Fcnn : IDisposable
     /// <param name="activation">The activation the PyTorch module used between its linear layers.</param>
     /// <param name="leakyReLUSlope">The negative slope, for <see cref="Activation.LeakyReLU"/>.</param>
     /// <exception cref="FileNotFoundException">A file does not exist.</exception>
-    /// <exception cref="InvalidDataException">A file cannot be read, is not a chain of linear layers, or the two files disagree; the message names the file and the problem.</exception>
-    public static Fcnn FromPyTorch(string initialStateDict, string trainedStateDict, Activation activation = Activation.ReLU, double leakyReLUSlope = 0.01)
+    /// <exception cref="InvalidDataException">
+    /// A file is not a <c>torch.save</c> zip archive, cannot be read, is not a chain of linear layers, holds a NaN or
+    /// infinite parameter, or the two files disagree; the message names the file, the tensor and the problem.
+    /// </exception>
+    public static Fcnn FromPyTorch(string initialStateDict, string trainedStateDict, Activation activation = Activation.ReLU, double leakyReLUSlope = 0.01) =>
+        FromPyTorch(initialStateDict, trainedStateDict, new PyTorchImportOptions { Activation = activation, LeakyReLUSlope = leakyReLUSlope });
+
+    /// <summary>
+    /// Loads a network trained in PyTorch from two <c>state_dict</c> files saved with <c>torch.save</c>
+    /// (θ⁰ before any optimiser step, θ after training), with the activation and, for layers whose names
+    /// do not give their order, the order of the layers in <paramref name="options"/>.
+    /// </summary>
+    /// <param name="initialStateDict">The <c>state_dict</c> saved at initialisation.</param>
+    /// <param name="trainedStateDict">The <c>state_dict</c> saved after training.</param>
+    /// <param name="options">Activation, LeakyReLU slope and layer order; see <see cref="PyTorchImportOptions"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="FileNotFoundException">A file does not exist.</exception>
+    /// <exception cref="InvalidDataException">
+    /// A file is not a <c>torch.save</c> zip archive, cannot be read, is not a chain of linear layers, holds a NaN or
+    /// infinite parameter, its layers cannot be ordered (or <see cref="PyTorchImportOptions.LayerOrder"/> does not name
+    /// them), or the two files disagree; the message names the file, the tensor and the problem.
+    /// </exception>
+    public static Fcnn FromPyTorch(string initialStateDict, string trainedStateDict, PyTorchImportOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         XwpRuntime.EnsureInitialized();
-        var initial = PyTorchStateDict.Read(initialStateDict, activation, leakyReLUSlope);
+        var initial = PyTorchStateDict.Read(initialStateDict, options);
+        FcnnSnapshot? trained = null;
         try
         {
-            var trained = PyTorchStateDict.Read(trainedStateDict, activation, leakyReLUSlope);
+            trained = PyTorchStateDict.Read(trainedStateDict, options);
             PyTorchStateDict.CheckSameArchitecture(initial, trained, initialStateDict, trainedStateDict);
             return FromSnapshots(initial, trained);
         }
         catch
         {
             initial.Dispose();
+            trained?.Dispose();
             throw;
         }
     }

@@ -107,11 +107,11 @@ internal static class ModelFile
         }
 
         var hasTrained = flag == 1;
-        var initial = ReadSnapshot(ref reader, sizes, activation, slope);
+        var initial = ReadSnapshot(ref reader, sizes, activation, slope, path, "initial");
         FcnnSnapshot? trained = null;
         try
         {
-            trained = hasTrained ? ReadSnapshot(ref reader, sizes, activation, slope) : null;
+            trained = hasTrained ? ReadSnapshot(ref reader, sizes, activation, slope, path, "trained") : null;
             if (reader.Remaining != 0)
             {
                 throw Bad(path, $"{reader.Remaining} unexpected bytes follow the parameters");
@@ -150,19 +150,28 @@ internal static class ModelFile
         w.Write(bytes);
     }
 
-    private static FcnnSnapshot ReadSnapshot(ref SpanReader reader, int[] sizes, Activation activation, double slope)
+    private static FcnnSnapshot ReadSnapshot(ref SpanReader reader, int[] sizes, Activation activation, double slope, string path, string snapshot)
     {
         using var scope = NewDisposeScope();
         var weights = new List<Tensor>();
         var biases = new List<Tensor>();
         for (var i = 0; i < sizes.Length - 1; i++)
         {
-            weights.Add(tensor(reader.Floats((long)sizes[i + 1] * sizes[i]), [sizes[i + 1], sizes[i]]));
-            biases.Add(tensor(reader.Floats(sizes[i + 1]), [sizes[i + 1]]));
+            weights.Add(Finite(tensor(reader.Floats((long)sizes[i + 1] * sizes[i]), [sizes[i + 1], sizes[i]]), path, $"{snapshot} layer {i} weight"));
+            biases.Add(Finite(tensor(reader.Floats(sizes[i + 1]), [sizes[i + 1]]), path, $"{snapshot} layer {i} bias"));
         }
 
         return FcnnSnapshot.Capture(weights, biases, activation, slope);
     }
+
+    /// <summary>
+    /// The checksum proves the file is what was saved, not that it is usable: a network saved after its
+    /// training diverged holds NaN or infinite parameters and would explain everything as NaN.
+    /// </summary>
+    private static Tensor Finite(Tensor values, string path, string name) =>
+        InputValidation.DescribeNonFinite(values) is { } problem
+            ? throw Bad(path, $"tensor '{name}' has {problem}")
+            : values;
 
     private static InvalidDataException Bad(string path, string why) => new($"Cannot load model file '{path}': {why}.");
 

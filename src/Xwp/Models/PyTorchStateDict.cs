@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
@@ -9,14 +10,16 @@ namespace Xwp.Models;
 /// Reads a PyTorch <c>state_dict</c> (<c>torch.save(model.state_dict(), path)</c>) of a chain of
 /// <c>Linear</c> layers into a snapshot, inferring the layer sizes from the weights.
 /// </summary>
-internal static class PyTorchStateDict
+internal static partial class PyTorchStateDict
 {
-    public static FcnnSnapshot Read(string path, Activation activation, double slope)
+    public static FcnnSnapshot Read(string path, PyTorchImportOptions options)
     {
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"PyTorch state_dict '{path}' does not exist.", path);
         }
+
+        CheckZipArchive(path);
 
         // The unpickler makes intermediate tensors besides the ones it returns; the scope takes them all.
         using var scope = NewDisposeScope();
@@ -43,7 +46,7 @@ internal static class PyTorchStateDict
                 entries[key] = value;
             }
 
-            return Build(path, entries, activation, slope);
+            return Build(path, entries, options);
         }
         finally
         {
@@ -65,23 +68,24 @@ internal static class PyTorchStateDict
         }
     }
 
-    private static FcnnSnapshot Build(string path, Dictionary<string, Tensor> entries, Activation activation, double slope)
+    private static FcnnSnapshot Build(string path, Dictionary<string, Tensor> entries, PyTorchImportOptions options)
     {
-        var prefixes = entries.Keys
+        var found = entries.Keys
             .Where(k => k.EndsWith(".weight", StringComparison.Ordinal))
             .Select(k => k[..^".weight".Length])
-            .OrderBy(p => p, NaturalComparer.Instance)
             .ToList();
-        if (prefixes.Count == 0)
+        if (found.Count == 0)
         {
             throw Bad(path, "it has no '<layer>.weight' entries");
         }
 
-        var unexpected = entries.Keys.Except(prefixes.SelectMany(p => new[] { p + ".weight", p + ".bias" })).ToList();
+        var unexpected = entries.Keys.Except(found.SelectMany(p => new[] { p + ".weight", p + ".bias" })).ToList();
         if (unexpected.Count > 0)
         {
             throw Bad(path, $"it has entries that are not Linear weights or biases: {string.Join(", ", unexpected.Take(5))}");
         }
+
+        var prefixes = options.LayerOrder is { } order ? Given(path, order, found) : Infer(path, found, entries);
 
         using var scope = NewDisposeScope();
         var weights = new List<Tensor>();
@@ -114,6 +118,8 @@ internal static class PyTorchStateDict
                 throw Bad(path, $"'{prefix}' holds {w.dtype} values, not floating point");
             }
 
+            CheckFinite(path, prefix + ".weight", w);
+            CheckFinite(path, prefix + ".bias", b);
             weights.Add(w.to(float32).cpu());
             biases.Add(b.to(float32).cpu());
         }
@@ -123,8 +129,140 @@ internal static class PyTorchStateDict
             throw Bad(path, "its last layer has fewer than two outputs");
         }
 
-        return FcnnSnapshot.Capture(weights, biases, activation, slope);
+        return FcnnSnapshot.Capture(weights, biases, options.Activation, options.LeakyReLUSlope);
     }
+
+    /// <summary>
+    /// <c>torch.save</c> has written a zip archive since PyTorch 1.6; anything else is either the legacy
+    /// pickle-only format (which starts with the pickle protocol opcode) or not a PyTorch file at all.
+    /// </summary>
+    private static void CheckZipArchive(string path)
+    {
+        Span<byte> head = stackalloc byte[4];
+        int read;
+        using (var stream = File.OpenRead(path))
+        {
+            read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+
+        if (read == 0)
+        {
+            throw Bad(path, "the file is empty");
+        }
+
+        if (read >= 4 && head[0] == (byte)'P' && head[1] == (byte)'K' && head[2] is 3 or 5 && head[3] is 4 or 6)
+        {
+            return;
+        }
+
+        throw head[0] == 0x80 && read >= 2 && head[1] is >= 2 and <= 5
+            ? Bad(path, "it is in the legacy torch.save format (a bare pickle, written by PyTorch before 1.6 or with " +
+                        "_use_new_zipfile_serialization=False), which cannot be read; load it in PyTorch and save it again with torch.save")
+            : Bad(path, $"it is not a PyTorch file: torch.save writes a zip archive, and this file starts with the bytes {Convert.ToHexString(head[..read])} instead of a zip header (504B0304)");
+    }
+
+    /// <summary>A trained network with NaN or infinite parameters gives NaN everywhere; refuse it by name.</summary>
+    private static void CheckFinite(string path, string key, Tensor values)
+    {
+        if (InputValidation.DescribeNonFinite(values) is { } problem)
+        {
+            throw Bad(path, $"tensor '{key}' has {problem}");
+        }
+    }
+
+    /// <summary>The layer order the caller gave, checked against the layers the file holds.</summary>
+    private static List<string> Given(string path, IReadOnlyList<string> order, List<string> found)
+    {
+        var missing = found.Except(order, StringComparer.Ordinal).ToList();
+        var unknown = order.Except(found, StringComparer.Ordinal).ToList();
+        var repeated = order.GroupBy(p => p, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (missing.Count > 0 || unknown.Count > 0 || repeated.Count > 0)
+        {
+            var problems = new List<string>();
+            if (unknown.Count > 0)
+            {
+                problems.Add($"it names {string.Join(", ", unknown)}, which the file does not have");
+            }
+
+            if (missing.Count > 0)
+            {
+                problems.Add($"it leaves out {string.Join(", ", missing)}");
+            }
+
+            if (repeated.Count > 0)
+            {
+                problems.Add($"it names {string.Join(", ", repeated)} more than once");
+            }
+
+            throw Bad(path, $"the layer order {string.Join(",", order)} does not match its layers {string.Join(", ", found.Order(StringComparer.Ordinal))}: {string.Join("; ", problems)}");
+        }
+
+        return [.. order];
+    }
+
+    /// <summary>
+    /// The order of the layers when the caller gave none: by the numbers in their names when the names
+    /// differ only there (<c>0, 2, 4</c>; <c>fc1, fc2</c>), else the one order in which the shapes chain.
+    /// </summary>
+    private static List<string> Infer(string path, List<string> found, Dictionary<string, Tensor> entries)
+    {
+        if (found.Count == 1 || found.Select(NumberTemplate).Distinct(StringComparer.Ordinal).Count() == 1)
+        {
+            return [.. found.Order(NaturalComparer.Instance)];
+        }
+
+        // Names such as fc_in, fc_out carry no order; the shapes may (out of one layer = in of the next).
+        var shapes = found.ToDictionary(p => p, p => entries[p + ".weight"].shape, StringComparer.Ordinal);
+        var chains = new List<List<string>>();
+        if (shapes.Values.All(s => s.Length == 2))
+        {
+            FindChains([], [.. found.Order(StringComparer.Ordinal)], shapes, chains);
+        }
+
+        if (chains.Count == 1)
+        {
+            return chains[0];
+        }
+
+        var names = string.Join(", ", found.Order(StringComparer.Ordinal).Select(p => $"{p} {InputValidation.Shape(entries[p + ".weight"])}"));
+        var why = chains.Count == 0 ? "no order of their shapes chains" : $"{chains.Count} orders of their shapes chain";
+        throw Bad(path,
+            $"these layers cannot be ordered: {names} (their names differ in more than a number, and {why}); " +
+            "name them in order (nn.Sequential's 0, 2, 4 or fc1, fc2, fc3) or pass the order (--layer-order in the xwp command, " +
+            "PyTorchImportOptions.LayerOrder in the API)");
+    }
+
+    /// <summary>Depth-first search for orders in which each weight's inputs equal the previous weight's outputs; stops at two.</summary>
+    private static void FindChains(List<string> chain, List<string> rest, Dictionary<string, long[]> shapes, List<List<string>> chains)
+    {
+        if (chains.Count > 1)
+        {
+            return;
+        }
+
+        if (rest.Count == 0)
+        {
+            chains.Add([.. chain]);
+            return;
+        }
+
+        foreach (var next in rest.ToList())
+        {
+            if (chain.Count > 0 && shapes[next][1] != shapes[chain[^1]][0])
+            {
+                continue;
+            }
+
+            chain.Add(next);
+            rest.Remove(next);
+            FindChains(chain, rest, shapes, chains);
+            rest.Add(next);
+            chain.RemoveAt(chain.Count - 1);
+        }
+    }
+
+    /// <summary>The name with every run of digits replaced by '#': names that differ only in numbers share it.</summary>
+    private static string NumberTemplate(string name) => NumberRuns().Replace(name, "#");
 
     private static string Describe(FcnnSnapshot s) =>
         string.Join("-", new[] { s.Weights[0].shape[1] }.Concat(s.Weights.Select(w => w.shape[0])));
@@ -132,27 +270,48 @@ internal static class PyTorchStateDict
     private static InvalidDataException Bad(string path, string why, Exception? inner = null) =>
         new($"Cannot load PyTorch state_dict '{path}': {why}.", inner);
 
-    /// <summary>Orders "layers.2" before "layers.10": numeric segments compare as numbers.</summary>
+    [GeneratedRegex("[0-9]+")]
+    private static partial Regex NumberRuns();
+
+    /// <summary>Orders "layers.2" before "layers.10" and "fc2" before "fc10": runs of digits compare as numbers.</summary>
     private sealed class NaturalComparer : IComparer<string>
     {
         public static readonly NaturalComparer Instance = new();
 
         public int Compare(string? x, string? y)
         {
-            var a = (x ?? "").Split('.');
-            var b = (y ?? "").Split('.');
-            for (var i = 0; i < Math.Min(a.Length, b.Length); i++)
+            var a = Tokens(x ?? "");
+            var b = Tokens(y ?? "");
+            for (var i = 0; i < Math.Min(a.Count, b.Count); i++)
             {
-                var bothNumbers = long.TryParse(a[i], NumberStyles.None, CultureInfo.InvariantCulture, out var na)
-                    & long.TryParse(b[i], NumberStyles.None, CultureInfo.InvariantCulture, out var nb);
-                var c = bothNumbers ? na.CompareTo(nb) : string.CompareOrdinal(a[i], b[i]);
+                var bothNumbers = a[i].Length > 0 && char.IsAsciiDigit(a[i][0]) && b[i].Length > 0 && char.IsAsciiDigit(b[i][0]);
+                var c = bothNumbers
+                    ? System.Numerics.BigInteger.Parse(a[i], CultureInfo.InvariantCulture).CompareTo(System.Numerics.BigInteger.Parse(b[i], CultureInfo.InvariantCulture))
+                    : string.CompareOrdinal(a[i], b[i]);
                 if (c != 0)
                 {
                     return c;
                 }
             }
 
-            return a.Length.CompareTo(b.Length);
+            return a.Count.CompareTo(b.Count);
+        }
+
+        /// <summary>Alternating runs of digits and of other characters.</summary>
+        private static List<string> Tokens(string s)
+        {
+            var tokens = new List<string>();
+            var start = 0;
+            for (var i = 1; i <= s.Length; i++)
+            {
+                if (i == s.Length || char.IsAsciiDigit(s[i]) != char.IsAsciiDigit(s[i - 1]))
+                {
+                    tokens.Add(s[start..i]);
+                    start = i;
+                }
+            }
+
+            return tokens;
         }
     }
 }

@@ -204,6 +204,23 @@ public class EvaluationBuilderTests
     }
 
     [Fact]
+    public void A_non_finite_map_is_reported_as_the_map_not_as_the_inputs()
+    {
+        var (model, x, t) = Setup();
+        using (model)
+        using (x)
+        using (t)
+        using (var maps = zeros(7, 40))
+        {
+            maps[3, 17] = tensor(float.NaN);
+
+            ((Action)(() => model.Evaluate(x, t).WithMaps("saliency", maps).Run())).Should().Throw<ArgumentException>()
+                .WithMessage("Attribution map 'saliency' must be finite: 1 value(s) are NaN or infinite, the first at row 3, feature 17.*")
+                .And.ParamName.Should().Be("maps 'saliency'");
+        }
+    }
+
+    [Fact]
     public void Curve_options_are_validated_naming_the_option()
     {
         ((Action)(() => Metrics.DeletionAuc(new CurveMetricOptions { FeaturesPerStep = 0 }))).Should().Throw<ArgumentOutOfRangeException>().And.ParamName.Should().Be("FeaturesPerStep");

@@ -104,6 +104,31 @@ public sealed class ModelFileTests : IDisposable
         Bits(loaded.Trained.Biases[0]).Should().Equal(new[] { -0f, 3.4e38f, 1e-45f }.Select(BitConverter.SingleToInt32Bits));
     }
 
+    [Theory]
+    [InlineData(false, 1, 0, float.NaN, "tensor 'trained layer 1 weight' has 1 NaN value")]
+    [InlineData(true, 0, 2, float.PositiveInfinity, "tensor 'initial layer 0 bias' has 2 infinite values")]
+    public void Non_finite_parameters_are_refused_at_load_naming_the_tensor(bool initial, int layer, int biasValues, float bad, string expected)
+    {
+        // A network saved after its training diverged: the checksum is right, the values are not usable.
+        using var scope = NewDisposeScope();
+        var weights = new[] { ones(2, 3), ones(2, 2) };
+        var biases = new[] { zeros(2), zeros(2) };
+        var broken = biasValues > 0 ? biases[layer] : weights[layer];
+        for (var i = 0; i < Math.Max(1, biasValues); i++)
+        {
+            broken.view(-1)[i] = tensor(bad);
+        }
+
+        var good = FcnnSnapshot.Capture([ones(2, 3), ones(2, 2)], [zeros(2), zeros(2)], Activation.ReLU, 0.01);
+        var bent = FcnnSnapshot.Capture(weights, biases, Activation.ReLU, 0.01);
+        using var model = initial ? Fcnn.FromSnapshots(bent, good) : Fcnn.FromSnapshots(good, bent);
+        var path = _dir.File("diverged.xwp");
+        model.Save(path);
+
+        FluentActions.Invoking(() => Fcnn.Load(path)).Should().Throw<InvalidDataException>()
+            .WithMessage($"Cannot load model file '{path}': {expected}.");
+    }
+
     [Fact]
     public void BitwiseEquals_tells_negative_zero_from_zero()
     {

@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Xwp.Tests.Models;
 
 /// <summary>
-/// Tests of <see cref="Fcnn.FromPyTorch"/> and the state_dict reader behind it. The files are written with
+/// Tests of <see cref="Fcnn.FromPyTorch(string, string, PyTorchImportOptions)"/> and the state_dict reader behind it. The files are written with
 /// TorchSharp.PyBridge's pickler, which produces the zip + pickle layout of <c>torch.save</c>.
 /// </summary>
 public sealed class PyTorchStateDictTests : IDisposable
@@ -187,8 +187,109 @@ public sealed class PyTorchStateDictTests : IDisposable
                 break;
         }
 
+        var expected = kind switch
+        {
+            "garbage" => $"*'{path}'*is not a PyTorch file*torch.save writes a zip archive*starts with the bytes 00254A6F*",
+            "empty" => $"*'{path}'*the file is empty*",
+            _ => $"*'{path}'*cannot be read as a torch.save'd state_dict*",
+        };
         FluentActions.Invoking(() => Fcnn.FromPyTorch(path, path)).Should().Throw<InvalidDataException>()
-            .WithMessage($"*'{path}'*cannot be read as a torch.save'd state_dict*");
+            .WithMessage(expected).Which.Message.Should().NotContain("old PyTorch format");
+    }
+
+    [Fact]
+    public void A_legacy_pickle_file_is_named_as_the_legacy_format_not_as_garbage()
+    {
+        // torch.save(..., _use_new_zipfile_serialization=False) starts with the pickle PROTO opcode 0x80 and protocol 2.
+        var path = _dir.File("legacy.pt");
+        File.WriteAllBytes(path, [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e]);
+
+        FluentActions.Invoking(() => Fcnn.FromPyTorch(path, path)).Should().Throw<InvalidDataException>()
+            .WithMessage($"*'{path}'*legacy torch.save format*save it again with torch.save*");
+    }
+
+    [Theory]
+    [InlineData("0.weight", float.NaN, 3, "tensor '0.weight' has 3 NaN values")]
+    [InlineData("0.weight", float.PositiveInfinity, 1, "tensor '0.weight' has 1 infinite value")]
+    [InlineData("2.bias", float.NegativeInfinity, 2, "tensor '2.bias' has 2 infinite values")]
+    public void Non_finite_parameters_are_refused_naming_the_file_and_the_tensor(string key, float bad, int count, string expected)
+    {
+        var good = Write("init.pt", ("0.weight", W0, [2, 3]), ("0.bias", B, [2]), ("2.weight", Identity, [2, 2]), ("2.bias", Zero2, [2]));
+        var entries = new List<(string, float[], long[])>
+        {
+            ("0.weight", (float[])W.Clone(), [2, 3]), ("0.bias", B, [2]), ("2.weight", Identity, [2, 2]), ("2.bias", (float[])Zero2.Clone(), [2]),
+        };
+        var values = entries.Single(e => e.Item1 == key).Item2;
+        for (var i = 0; i < count; i++)
+        {
+            values[i] = bad;
+        }
+
+        var trained = Write("trained.pt", [.. entries]);
+
+        FluentActions.Invoking(() => Fcnn.FromPyTorch(good, trained)).Should().Throw<InvalidDataException>()
+            .WithMessage($"Cannot load PyTorch state_dict '{trained}': {expected}.");
+    }
+
+    [Fact]
+    public void Named_layers_whose_order_neither_names_nor_shapes_give_are_refused_with_the_remedy()
+    {
+        // fc_in and fc_mid are both [3, 3]: fc_in→fc_mid→fc_out and fc_mid→fc_in→fc_out both chain.
+        var path = WriteNamed("named.pt", ("fc_out", [2, 3]), ("fc_in", [3, 3]), ("fc_mid", [3, 3]));
+
+        FluentActions.Invoking(() => Fcnn.FromPyTorch(path, path)).Should().Throw<InvalidDataException>()
+            .WithMessage($"Cannot load PyTorch state_dict '{path}': these layers cannot be ordered: fc_in [3, 3], fc_mid [3, 3], fc_out [2, 3] " +
+                         "(their names differ in more than a number, and 2 orders of their shapes chain); name them in order*or pass the order (--layer-order*LayerOrder*");
+    }
+
+    [Fact]
+    public void A_given_layer_order_is_used_and_checked_against_the_file()
+    {
+        var path = WriteNamed("named.pt", ("fc_out", [2, 3]), ("fc_in", [3, 3]), ("fc_mid", [3, 3]));
+
+        using var model = Fcnn.FromPyTorch(path, path, new PyTorchImportOptions { LayerOrder = ["fc_mid", "fc_in", "fc_out"] });
+
+        // WriteNamed fills layer "fc_mid" with 2 (its position in the list above + 1), "fc_in" with 1, "fc_out" with 0.
+        model.LayerSizes.Should().Equal(3, 3, 3, 2);
+        TensorAssert.Values(model.Trained.Weights[0]).Should().OnlyContain(v => v == 2);
+        TensorAssert.Values(model.Trained.Weights[1]).Should().OnlyContain(v => v == 1);
+        TensorAssert.Values(model.Trained.Weights[2]).Should().OnlyContain(v => v == 0);
+
+        FluentActions.Invoking(() => Fcnn.FromPyTorch(path, path, new PyTorchImportOptions { LayerOrder = ["fc_in", "fc_hidden", "fc_out"] }))
+            .Should().Throw<InvalidDataException>()
+            .WithMessage($"*'{path}'*layer order fc_in,fc_hidden,fc_out does not match its layers fc_in, fc_mid, fc_out: it names fc_hidden, which the file does not have; it leaves out fc_mid*");
+    }
+
+    [Fact]
+    public void Named_layers_whose_shapes_chain_one_way_only_load_in_that_order()
+    {
+        // 'z_first' [2, 3] then 'a_last' [2, 2] is the only chain (a_last gives 2 outputs, z_first takes 3), although
+        // 'a_last' sorts first as text.
+        var path = Write("named.pt", ("a_last.weight", Identity, [2, 2]), ("a_last.bias", Zero2, [2]), ("z_first.weight", W, [2, 3]), ("z_first.bias", B, [2]));
+
+        using var model = Fcnn.FromPyTorch(path, path);
+
+        model.LayerSizes.Should().Equal(3, 2, 2);
+        TensorAssert.Values(model.Trained.Weights[0]).Should().Equal(W);
+        TensorAssert.Values(model.Trained.Weights[1]).Should().Equal(Identity);
+    }
+
+    [Fact]
+    public void Numbered_names_order_by_their_numbers_within_a_segment()
+    {
+        // fc1 … fc11 with sizes 2, 3, …, 13: as text "fc10" < "fc2", which would break the chain.
+        var entries = new List<(string, float[], long[])>();
+        for (var k = 1; k <= 11; k++)
+        {
+            entries.Add(($"fc{k}.weight", Enumerable.Repeat((float)k, (k + 2) * (k + 1)).ToArray(), [k + 2, k + 1]));
+            entries.Add(($"fc{k}.bias", new float[k + 2], [k + 2]));
+        }
+
+        var path = Write("fc.pt", [.. entries]);
+        using var model = Fcnn.FromPyTorch(path, path);
+
+        model.LayerSizes.Should().Equal(Enumerable.Range(2, 12));
+        TensorAssert.Values(model.Trained.Weights[9]).Should().OnlyContain(v => v == 10, "layer 9 is fc10");
     }
 
     [Fact]
@@ -328,6 +429,14 @@ public sealed class PyTorchStateDictTests : IDisposable
         FluentActions.Invoking(() => Fcnn.FromPyTorch(initial, trained)).Should().Throw<InvalidDataException>()
             .WithMessage($"*different networks*'{initial}' is 3-2-2*'{trained}' is 2-3-2*");
     }
+
+    /// <summary>Writes Linear layers named as given, the i-th filled with the value i (weights) and zero biases.</summary>
+    private string WriteNamed(string name, params (string Layer, long[] Shape)[] layers) =>
+        Write(name, [.. layers.SelectMany((l, i) => new[]
+        {
+            ($"{l.Layer}.weight", Enumerable.Repeat((float)i, (int)(l.Shape[0] * l.Shape[1])).ToArray(), l.Shape),
+            ($"{l.Layer}.bias", new float[l.Shape[0]], new[] { l.Shape[0] }),
+        })]);
 
     /// <summary>Writes a state_dict of float32 tensors, in the given key order, and returns its path.</summary>
     private string Write(string name, params (string Key, float[] Values, long[] Shape)[] entries)

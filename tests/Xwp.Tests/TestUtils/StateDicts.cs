@@ -16,7 +16,13 @@ internal static class StateDicts
             dict[$"{2 * i}.bias"] = snapshot.Biases[i];
         }
 
-        PyTorchPickler.PickleStateDict(path, dict);
+        return Save(dict, path);
+    }
+
+    /// <summary>Writes tensors under the given names (e.g. <c>fc_in.weight</c>); the tensors stay the caller's.</summary>
+    public static string Save(IReadOnlyDictionary<string, Tensor> entries, string path)
+    {
+        PyTorchPickler.PickleStateDict(path, entries.ToDictionary(e => e.Key, e => e.Value));
         return path;
     }
 }

@@ -1,0 +1,91 @@
+using static TorchSharp.torch;
+
+namespace Xwp.Cli.Commands;
+
+/// <summary>
+/// Reads the .npy files the commands take and checks them against each other and the model, so that
+/// every problem is reported with the file, the row and the feature, before the library sees the tensors.
+/// Each reader returns a tensor the caller owns, or throws and leaves nothing behind.
+/// </summary>
+internal static class InputFiles
+{
+    /// <summary>Reads a float32/float64 <c>[N, D]</c> file as float32 and checks D and that every value is finite.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="features">The D the model takes.</param>
+    /// <exception cref="InvalidDataException">The file is bad, has another D, or holds NaN or infinity; the message names the file.</exception>
+    public static Tensor ReadMatrix(string path, long features)
+    {
+        var matrix = NpyFile.ReadFloat32Matrix(path);
+        try
+        {
+            if (matrix.shape[1] != features)
+            {
+                throw new InvalidDataException($"'{path}' has {matrix.shape[1]} features per row; the model takes {features}.");
+            }
+
+            CheckFinite(matrix, path);
+            return matrix;
+        }
+        catch
+        {
+            matrix.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads int64/int32 <c>[N]</c> class indices and checks N against the inputs and every value against the classes.</summary>
+    /// <param name="path">The targets file.</param>
+    /// <param name="rows">N, the number of input rows.</param>
+    /// <param name="inputsPath">The inputs file, named when the lengths differ.</param>
+    /// <param name="classes">The model's number of classes C; targets must lie in [0, C).</param>
+    /// <exception cref="InvalidDataException">The file is bad, has another length, or holds a class the model does not have.</exception>
+    public static Tensor ReadTargets(string path, long rows, string inputsPath, int classes)
+    {
+        var targets = NpyFile.ReadInt64Vector(path);
+        try
+        {
+            if (targets.shape[0] != rows)
+            {
+                throw new InvalidDataException($"'{path}' has {targets.shape[0]} rows but '{inputsPath}' has {rows}; give one class per input row.");
+            }
+
+            using var scope = NewDisposeScope();
+            var bad = targets.lt(0).logical_or(targets.ge(classes)).nonzero();
+            if (bad.shape[0] > 0)
+            {
+                var row = bad[0, 0].item<long>();
+                var value = targets[row].item<long>();
+                var others = bad.shape[0] > 1 ? $" ({bad.shape[0]} rows are out of range; this is the first)" : string.Empty;
+                throw new InvalidDataException(
+                    $"'{path}' row {row} holds class {value}, but the model has {classes} classes (0 to {classes - 1}){others}.");
+            }
+
+            return targets;
+        }
+        catch
+        {
+            targets.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Refuses a tensor read from <paramref name="path"/> that holds NaN or infinity, naming the first such row and feature.</summary>
+    /// <exception cref="InvalidDataException">A value is NaN or infinite.</exception>
+    public static void CheckFinite(Tensor values, string path)
+    {
+        if (InputValidation.DescribeNonFinite(values) is not { } problem)
+        {
+            return;
+        }
+
+        using var scope = NewDisposeScope();
+        var first = values.isfinite().logical_not().nonzero()[0];
+        var where = values.dim() switch
+        {
+            1 => $"feature {first[0].item<long>()}",
+            2 => $"row {first[0].item<long>()}, feature {first[1].item<long>()}",
+            _ => $"index [{string.Join(", ", first.data<long>().ToArray())}]",
+        };
+        throw new InvalidDataException($"'{path}' has a non-finite value at {where} ({problem} in the file); it must hold finite numbers.");
+    }
+}

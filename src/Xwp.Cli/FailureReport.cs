@@ -1,0 +1,101 @@
+using System.Runtime.InteropServices;
+using Xwp.Cli.Commands;
+
+namespace Xwp.Cli;
+
+/// <summary>
+/// Turns an exception that ends a command into one line on standard error and an exit code. Expected
+/// failures (bad files, bad values, missing resources, unsupported combinations) print their message;
+/// anything else is a defect in xwp and says so. The stack trace is printed only when the environment
+/// variable <c>XWP_DEBUG</c> is <c>1</c>.
+/// </summary>
+internal static class FailureReport
+{
+    /// <summary>Exit code of bad input, a missing or unreadable file, or an unsupported request.</summary>
+    public const int Failed = 1;
+
+    /// <summary>Exit code of a mistake on the command line (printed with the usage).</summary>
+    public const int Usage = 2;
+
+    /// <summary>Exit code of a defect in xwp itself (sysexits' EX_SOFTWARE).</summary>
+    public const int InternalError = 70;
+
+    /// <summary>Exit code after Ctrl+C (128 + SIGINT, as shells report it).</summary>
+    public const int Cancelled = 130;
+
+    /// <summary>The environment variable that adds the stack trace to every failure.</summary>
+    public const string DebugVariable = "XWP_DEBUG";
+
+    /// <summary>Runs <paramref name="command"/> on its arguments; any failure becomes one line on <paramref name="errors"/> and an exit code.</summary>
+    public static int Run(ICommand command, IEnumerable<string> args, TextWriter errors)
+    {
+        try
+        {
+            return command.Run(new Arguments(args));
+        }
+        catch (Exception e)
+        {
+            return Write(command, e, errors);
+        }
+    }
+
+    /// <summary>Writes the failure of <paramref name="command"/> to <paramref name="errors"/> and returns the exit code.</summary>
+    public static int Write(ICommand command, Exception e, TextWriter errors)
+    {
+        var prefix = $"xwp {command.Name}: ";
+        var (code, message) = Classify(e);
+        errors.WriteLine(prefix + message);
+        if (code == Usage)
+        {
+            errors.WriteLine();
+            errors.WriteLine(command.Usage);
+        }
+
+        if (Debug)
+        {
+            errors.WriteLine(e.ToString());
+        }
+
+        return code;
+    }
+
+    /// <summary>Whether <c>XWP_DEBUG=1</c> (or <c>true</c>) asks for stack traces.</summary>
+    public static bool Debug => Environment.GetEnvironmentVariable(DebugVariable) is "1" or "true";
+
+    /// <summary>The exit code and the one-line message for an exception.</summary>
+    internal static (int Code, string Message) Classify(Exception e) => e switch
+    {
+        // Wrappers (a failed static constructor, a failed parallel task) report what they wrap.
+        TypeInitializationException or System.Reflection.TargetInvocationException when e.InnerException is not null => Classify(e.InnerException),
+        AggregateException { InnerExceptions.Count: 1 } a => Classify(a.InnerExceptions[0]),
+        UsageException => (Usage, OneLine(e.Message)),
+        OperationCanceledException => (Cancelled, "cancelled."),
+
+        // Defects that happen to derive from expected types come first.
+        ArgumentNullException or ObjectDisposedException => Internal(e),
+
+        // Files: missing, unreadable, damaged, not allowed, or data the library refuses.
+        XwpNativeLibraryException or IOException or InvalidDataException or UnauthorizedAccessException
+            or ArgumentException or InvalidOperationException or NotSupportedException
+            or FormatException or OverflowException or KeyNotFoundException => (Failed, OneLine(e.Message)),
+        OutOfMemoryException =>
+            (Failed, $"out of memory ({OneLine(e.Message)}); try a smaller --batch-size or --limit."),
+
+        // libtorch reports its own errors as ExternalException, with a C++ backtrace after the first line.
+        ExternalException when e.Message.Contains("can't allocate memory", StringComparison.Ordinal) =>
+            (Failed, $"out of memory: {FirstLine(e.Message)}; try a smaller --batch-size or --limit."),
+        _ => Internal(e),
+    };
+
+    private static (int, string) Internal(Exception e) =>
+        (InternalError,
+         $"internal error: {e.GetType().Name}: {FirstLine(e.Message)}. This is a defect in xwp; please report it with the " +
+         $"command line (run with {DebugVariable}=1 to print the stack trace).");
+
+    /// <summary>The message on one line (messages that wrap an inner message may hold line breaks).</summary>
+    private static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    private static string FirstLine(string message) =>
+        message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? string.Empty;
+}
