@@ -1,14 +1,20 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using SkiaSharp;
 using Xwp.Data;
 
 namespace Xwp.Cli.Commands;
 
 /// <summary>
-/// For `xwp data build-embedded`: which Debian package installed each font file and under which
-/// licence, read from dpkg's file lists and the packages' machine-readable copyright files
-/// (DEP-5: the last <c>Files:</c> stanza whose pattern matches the font's file name wins).
+/// For `xwp data build-embedded`: which package brought each font file and under which licence.
+/// Debian's fonts: dpkg's file lists and the packages' machine-readable copyright files (DEP-5: the
+/// last <c>Files:</c> stanza whose pattern matches the font's file name wins). Fonts of npm packages
+/// (the Google Fonts of <c>data/fonts</c>): the nearest <c>package.json</c> above the file gives the
+/// package, and the font's own licence text (OpenType 'name' table, IDs 13 and 14) the licence,
+/// else the package's licence field without the MIT part that covers its JavaScript.
 /// </summary>
 internal static partial class FontLicences
 {
@@ -36,7 +42,7 @@ internal static partial class FontLicences
             var file = FilePart(set.File);
             if (!owners.TryGetValue(file, out var package))
             {
-                result[set.Name] = new Origin("unknown", "unknown");
+                result[set.Name] = NpmOrigin(file) ?? new Origin("unknown", "unknown");
                 continue;
             }
 
@@ -80,18 +86,151 @@ internal static partial class FontLicences
         text.Append("Embedded TMNIST-style digits (src/Xwp.Data/Embedded/tmnist-style.xwpd.gz)\n");
         text.Append("=========================================================================\n\n");
         text.Append(CultureInfo.InvariantCulture,
-            $"The embedded data set holds 28x28 images of the digits 0-9 rendered by `xwp data build-embedded` from\n{sets.Count} font styles of {families.Count} font families, all free fonts from Debian's archive. No font file\n");
+            $"The embedded data set holds 28x28 images of the digits 0-9 rendered by `xwp data build-embedded` from\n{sets.Count} font styles of {families.Count} font families: free fonts from Google Fonts' npm packages (pinned in\n");
         text.Append(
-            "is included, only small rasterised images of ten glyphs per style. The fonts, their Debian packages\n" +
-            "and their licences (as the packages' copyright files state them) are listed below; the full list of\n" +
-            "styles is src/Xwp.Data/Embedded/fonts.tsv.\n\n");
-        text.Append("family\tstyles\tDebian package\tlicence\n");
+            "data/fonts/package-lock.json) and from Debian's archive. No font file is included, only small\n" +
+            "rasterised images of ten glyphs per style. The fonts, their packages (npm packages marked \"(npm)\",\n" +
+            "the others Debian's) and their licences (as the fonts' licence fields or the packages' copyright\n" +
+            "files state them) are listed below; the full list of styles is src/Xwp.Data/Embedded/fonts.tsv.\n\n");
+        text.Append("family\tstyles\tpackage\tlicence\n");
         foreach (var f in families)
         {
             text.Append(CultureInfo.InvariantCulture, $"{f.Family}\t{f.Styles}\t{f.Packages}\t{f.Licences}\n");
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// The npm package (<c>name@version (npm)</c>) of a font file inside a <c>node_modules</c> folder and the
+    /// font's licence; null when the file is in no npm package.
+    /// </summary>
+    internal static Origin? NpmOrigin(string file)
+    {
+        if (file.Length == 0)
+        {
+            return null;
+        }
+
+        for (var dir = Path.GetDirectoryName(Path.GetFullPath(file)); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
+        {
+            if (Path.GetFileName(dir) == "node_modules")
+            {
+                return null;
+            }
+
+            var manifest = Path.Combine(dir, "package.json");
+            if (!File.Exists(manifest))
+            {
+                continue;
+            }
+
+            string? name = null, version = null, licence = null;
+            try
+            {
+                using var json = JsonDocument.Parse(File.ReadAllText(manifest));
+                name = Text(json.RootElement, "name");
+                version = Text(json.RootElement, "version");
+                licence = Text(json.RootElement, "license");
+            }
+            catch (JsonException)
+            {
+            }
+
+            var package = name is null ? $"npm package in {dir}" : $"{name}@{version ?? "?"} (npm)";
+            return new Origin(package, FontLicence(file) ?? FontPartOfPackageLicence(licence));
+        }
+
+        return null;
+
+        static string? Text(JsonElement root, string property) =>
+            root.ValueKind == JsonValueKind.Object && root.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    }
+
+    /// <summary>An npm package's licence field without the MIT that covers its JavaScript: <c>MIT AND OFL-1.1</c> → <c>OFL-1.1</c>.</summary>
+    internal static string FontPartOfPackageLicence(string? licence)
+    {
+        if (string.IsNullOrWhiteSpace(licence))
+        {
+            return "not stated in the package or the font";
+        }
+
+        var parts = licence.Split(" AND ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var font = parts.Where(p => p != "MIT").ToList();
+        return font.Count > 0 ? string.Join(" AND ", font) : $"not stated in the font (package licence {licence})";
+    }
+
+    /// <summary>The short licence name the font file states in its 'name' table (licence text, else licence URL); null when it states none we know.</summary>
+    internal static string? FontLicence(string file)
+    {
+        using var typeface = SKTypeface.FromFile(file);
+        const uint name = ('n' << 24) | ('a' << 16) | ('m' << 8) | 'e';
+        if (typeface is null || !typeface.TryGetTableData(name, out var table) || table is null)
+        {
+            return null;
+        }
+
+        return ShortLicence(NameRecord(table, 13)) ?? ShortLicence(NameRecord(table, 14));
+    }
+
+    /// <summary>An SPDX-style name for a font licence text or URL: OFL-1.1 (or OFL-1.0), Apache-2.0, UFL-1.0; null otherwise.</summary>
+    internal static string? ShortLicence(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (Regex.IsMatch(text, @"open font licen[cs]e|scripts\.sil\.org/ofl|openfontlicense\.org", RegexOptions.IgnoreCase))
+        {
+            return Regex.IsMatch(text, @"version 1\.0\b", RegexOptions.IgnoreCase) ? "OFL-1.0" : "OFL-1.1";
+        }
+
+        if (Regex.IsMatch(text, @"apache license|apache\.org/licenses", RegexOptions.IgnoreCase))
+        {
+            return "Apache-2.0";
+        }
+
+        return Regex.IsMatch(text, @"ubuntu font licen[cs]e", RegexOptions.IgnoreCase) ? "UFL-1.0" : null;
+    }
+
+    /// <summary>A record of an OpenType 'name' table: the Windows Unicode (3, 1) one, else the Mac Roman (1, 0) one; null when absent or cut off.</summary>
+    internal static string? NameRecord(ReadOnlySpan<byte> table, int nameId)
+    {
+        if (table.Length < 6)
+        {
+            return null;
+        }
+
+        var count = BinaryPrimitives.ReadUInt16BigEndian(table[2..]);
+        var strings = BinaryPrimitives.ReadUInt16BigEndian(table[4..]);
+        string? mac = null;
+        for (var i = 0; i < count && 6 + 12 * (i + 1) <= table.Length; i++)
+        {
+            var record = table.Slice(6 + 12 * i, 12);
+            var platform = BinaryPrimitives.ReadUInt16BigEndian(record);
+            var encoding = BinaryPrimitives.ReadUInt16BigEndian(record[2..]);
+            var id = BinaryPrimitives.ReadUInt16BigEndian(record[6..]);
+            var length = BinaryPrimitives.ReadUInt16BigEndian(record[8..]);
+            var offset = BinaryPrimitives.ReadUInt16BigEndian(record[10..]);
+            if (id != nameId || strings + offset + length > table.Length)
+            {
+                continue;
+            }
+
+            var bytes = table.Slice(strings + offset, length);
+            if (platform == 3 && encoding is 1 or 10)
+            {
+                return Encoding.BigEndianUnicode.GetString(bytes);
+            }
+
+            if (platform == 1 && encoding == 0)
+            {
+                mac ??= Encoding.Latin1.GetString(bytes);
+            }
+        }
+
+        return mac;
     }
 
     private static string FilePart(string? face) =>
