@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -58,14 +57,22 @@ internal static partial class FontLicences
         return result;
     }
 
-    /// <summary>A tab-separated table: name, family, file, package, licence.</summary>
+    /// <summary>A path as the fonts list shows it: from its <c>node_modules</c> folder on for npm fonts (the rest depends on the machine), else whole.</summary>
+    internal static string? ShownPath(string? file)
+    {
+        const string modules = "/node_modules/";
+        var at = file?.LastIndexOf(modules, StringComparison.Ordinal) ?? -1;
+        return at < 0 ? file : file![(at + 1)..];
+    }
+
+    /// <summary>A tab-separated table: name, family, file (npm fonts from <c>node_modules/</c> on), package, licence.</summary>
     public static string FontsTable(IReadOnlyList<DigitSet> sets, IReadOnlyDictionary<string, Origin> origins)
     {
         var text = new StringBuilder("name\tfamily\tfile\tpackage\tlicence\n");
         foreach (var set in sets)
         {
             var origin = origins[set.Name];
-            text.Append(CultureInfo.InvariantCulture, $"{set.Name}\t{set.Family}\t{set.File}\t{origin.Package}\t{origin.Licence}\n");
+            text.Append(CultureInfo.InvariantCulture, $"{set.Name}\t{set.Family}\t{ShownPath(set.File)}\t{origin.Package}\t{origin.Licence}\n");
         }
 
         return text.ToString();
@@ -160,20 +167,25 @@ internal static partial class FontLicences
         return font.Count > 0 ? string.Join(" AND ", font) : $"not stated in the font (package licence {licence})";
     }
 
-    /// <summary>The short licence name the font file states in its 'name' table (licence text, else licence URL); null when it states none we know.</summary>
+    /// <summary>
+    /// The short licence name the font file states in its 'name' table: its licence text (ID 13), else
+    /// its licence URL (ID 14), else its copyright notice (ID 0); null when none names a licence we know.
+    /// </summary>
     internal static string? FontLicence(string file)
     {
         using var typeface = SKTypeface.FromFile(file);
-        const uint name = ('n' << 24) | ('a' << 16) | ('m' << 8) | 'e';
-        if (typeface is null || !typeface.TryGetTableData(name, out var table) || table is null)
+        if (typeface is null || !typeface.TryGetTableData(FontNameTable.Tag, out var table) || table is null)
         {
             return null;
         }
 
-        return ShortLicence(NameRecord(table, 13)) ?? ShortLicence(NameRecord(table, 14));
+        return ShortLicence(FontNameTable.Record(table, 13)) ?? ShortLicence(FontNameTable.Record(table, 14)) ?? ShortLicence(FontNameTable.Record(table, 0));
     }
 
-    /// <summary>An SPDX-style name for a font licence text or URL: OFL-1.1 (or OFL-1.0), Apache-2.0, UFL-1.0; null otherwise.</summary>
+    /// <summary>
+    /// An SPDX-style name for a font licence text or URL: OFL-1.1 (the text says 1.1 or gives the OFL's
+    /// URL), OFL-1.0, "OFL (version not stated)", Apache-2.0, UFL-1.0; null otherwise.
+    /// </summary>
     internal static string? ShortLicence(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -181,9 +193,12 @@ internal static partial class FontLicences
             return null;
         }
 
-        if (Regex.IsMatch(text, @"open font licen[cs]e|scripts\.sil\.org/ofl|openfontlicense\.org", RegexOptions.IgnoreCase))
+        var url = Regex.IsMatch(text, @"scripts\.sil\.org/ofl|openfontlicense\.org", RegexOptions.IgnoreCase);
+        if (url || Regex.IsMatch(text, @"open font licen[cs]e", RegexOptions.IgnoreCase))
         {
-            return Regex.IsMatch(text, @"version 1\.0\b", RegexOptions.IgnoreCase) ? "OFL-1.0" : "OFL-1.1";
+            return Regex.IsMatch(text, @"version 1\.0\b", RegexOptions.IgnoreCase) ? "OFL-1.0"
+                : url || text.Contains("1.1", StringComparison.Ordinal) ? "OFL-1.1"
+                : "OFL (version not stated)";
         }
 
         if (Regex.IsMatch(text, @"apache license|apache\.org/licenses", RegexOptions.IgnoreCase))
@@ -192,45 +207,6 @@ internal static partial class FontLicences
         }
 
         return Regex.IsMatch(text, @"ubuntu font licen[cs]e", RegexOptions.IgnoreCase) ? "UFL-1.0" : null;
-    }
-
-    /// <summary>A record of an OpenType 'name' table: the Windows Unicode (3, 1) one, else the Mac Roman (1, 0) one; null when absent or cut off.</summary>
-    internal static string? NameRecord(ReadOnlySpan<byte> table, int nameId)
-    {
-        if (table.Length < 6)
-        {
-            return null;
-        }
-
-        var count = BinaryPrimitives.ReadUInt16BigEndian(table[2..]);
-        var strings = BinaryPrimitives.ReadUInt16BigEndian(table[4..]);
-        string? mac = null;
-        for (var i = 0; i < count && 6 + 12 * (i + 1) <= table.Length; i++)
-        {
-            var record = table.Slice(6 + 12 * i, 12);
-            var platform = BinaryPrimitives.ReadUInt16BigEndian(record);
-            var encoding = BinaryPrimitives.ReadUInt16BigEndian(record[2..]);
-            var id = BinaryPrimitives.ReadUInt16BigEndian(record[6..]);
-            var length = BinaryPrimitives.ReadUInt16BigEndian(record[8..]);
-            var offset = BinaryPrimitives.ReadUInt16BigEndian(record[10..]);
-            if (id != nameId || strings + offset + length > table.Length)
-            {
-                continue;
-            }
-
-            var bytes = table.Slice(strings + offset, length);
-            if (platform == 3 && encoding is 1 or 10)
-            {
-                return Encoding.BigEndianUnicode.GetString(bytes);
-            }
-
-            if (platform == 1 && encoding == 0)
-            {
-                mac ??= Encoding.Latin1.GetString(bytes);
-            }
-        }
-
-        return mac;
     }
 
     private static string FilePart(string? face) =>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using SkiaSharp;
 
@@ -107,11 +108,33 @@ internal static partial class FontDigitRenderer
                 }
 
                 var name = UniqueName(file, index, names);
-                kept.Add(new DigitSet(name, typeface.FamilyName, face, pixels));
+                kept.Add(new DigitSet(name, FamilyOf(file, typeface), face, pixels));
             }
         }
 
         return new FontRenderResult(files.Count, faces, kept, skipped);
+    }
+
+    /// <summary>
+    /// The face's family: for a Google Fonts npm file (<c>Family_WWWStyle.ttf</c>) the <c>family</c> of
+    /// its package's <c>metadata.json</c> ("Abhaya Libre"), else its typographic family (OpenType name
+    /// ID 16, which groups all weights), else the family name Skia reports (name ID 1, which for a
+    /// static weight file can name the weight too: "Abhaya Libre Medium").
+    /// </summary>
+    internal static string FamilyOf(string file, SKTypeface typeface)
+    {
+        if (NpmStyle().IsMatch(Path.GetFileNameWithoutExtension(file)) && PackageFamily(file) is { Length: > 0 } package)
+        {
+            return package;
+        }
+
+        if (typeface.TryGetTableData(FontNameTable.Tag, out var table) && table is not null
+            && FontNameTable.Record(table, 16) is { Length: > 0 } typographic)
+        {
+            return typographic;
+        }
+
+        return typeface.FamilyName ?? string.Empty;
     }
 
     /// <summary>The face's ten digits as 7,840 bytes, or null and the reason it is unusable.</summary>
@@ -269,6 +292,33 @@ internal static partial class FontDigitRenderer
         }
 
         return name;
+    }
+
+    /// <summary>The <c>family</c> of the <c>metadata.json</c> in the file's folder or the one above it (the package's root); null when there is none.</summary>
+    private static string? PackageFamily(string file)
+    {
+        var dir = Path.GetDirectoryName(file);
+        for (var up = 0; up < 2 && !string.IsNullOrEmpty(dir); up++, dir = Path.GetDirectoryName(dir))
+        {
+            var metadata = Path.Combine(dir, "metadata.json");
+            if (!File.Exists(metadata))
+            {
+                continue;
+            }
+
+            try
+            {
+                using var json = JsonDocument.Parse(File.ReadAllText(metadata));
+                return json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("family", out var family)
+                    && family.ValueKind == JsonValueKind.String ? family.GetString() : null;
+            }
+            catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using FluentAssertions;
 using Xunit;
 using Xwp.Cli.Commands;
+using Xwp.Data;
 
 namespace Xwp.Tests.Cli;
 
@@ -57,6 +58,7 @@ public sealed class FontLicencesTests
     [InlineData("https://scripts.sil.org/OFL", "OFL-1.1")]
     [InlineData("https://openfontlicense.org", "OFL-1.1")]
     [InlineData("Licensed under the SIL Open Font License, Version 1.0", "OFL-1.0")]
+    [InlineData("Copyright (c) 2010 by Someone. Released under the terms of the SIL Open Font License.", "OFL (version not stated)")]
     [InlineData("Licensed under the Apache License, Version 2.0", "Apache-2.0")]
     [InlineData("http://www.apache.org/licenses/LICENSE-2.0", "Apache-2.0")]
     [InlineData("Licensed under the Ubuntu Font Licence 1.0.", "UFL-1.0")]
@@ -73,6 +75,14 @@ public sealed class FontLicencesTests
     public void The_mit_part_of_an_npm_font_packages_licence_covers_its_code_not_the_font(string? package, string licence) =>
         FontLicences.FontPartOfPackageLicence(package).Should().Be(licence);
 
+    [Theory]
+    [InlineData("/work/repo/data/fonts/node_modules/@expo-google-fonts/lobster/400Regular/Lobster_400Regular.ttf",
+        "node_modules/@expo-google-fonts/lobster/400Regular/Lobster_400Regular.ttf")]
+    [InlineData("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")]
+    [InlineData(null, null)]
+    public void The_fonts_list_shows_npm_fonts_from_node_modules_on(string? file, string? shown) =>
+        FontLicences.ShownPath(file).Should().Be(shown);
+
     [Fact]
     public void A_name_table_gives_the_windows_unicode_record_before_the_mac_one()
     {
@@ -85,10 +95,21 @@ public sealed class FontLicencesTests
             0, 3, 0, 1, 4, 9, 0, 13, 0, 6, 0, 3,
             (byte)'M', (byte)'a', (byte)'c', 0, (byte)'W', 0, (byte)'i', 0, (byte)'n',
         ];
-        FontLicences.NameRecord(table, 13).Should().Be("Win");
-        FontLicences.NameRecord(table.AsSpan(0, 33), 13).Should().Be("Mac", "the Windows record's text is cut off");
-        FontLicences.NameRecord(table, 14).Should().BeNull();
-        FontLicences.NameRecord(table.AsSpan(0, 4), 13).Should().BeNull();
+        FontNameTable.Record(table, 13).Should().Be("Win");
+        FontNameTable.Record(table.AsSpan(0, 33), 13).Should().Be("Mac", "the Windows record's text is cut off");
+        FontNameTable.Record(table, 14).Should().BeNull();
+
+        // Two Windows records for ID 1: Chinese (0x804) "Zh" listed first, US English (0x409) "En" second.
+        byte[] languages =
+        [
+            0, 0, 0, 2, 0, 30,
+            0, 3, 0, 1, 8, 4, 0, 1, 0, 4, 0, 0,
+            0, 3, 0, 1, 4, 9, 0, 1, 0, 4, 0, 4,
+            0, (byte)'Z', 0, (byte)'h', 0, (byte)'E', 0, (byte)'n',
+        ];
+        FontNameTable.Record(languages, 1).Should().Be("En");
+        FontNameTable.Record(languages.AsSpan(0, 18), 1).Should().BeNull("the header says two records but only one fits, and its text is cut off");
+        FontNameTable.Record(table.AsSpan(0, 4), 13).Should().BeNull();
     }
 
     [SkippableFact]

@@ -88,8 +88,9 @@ public sealed class GoogleFontsTests : IDisposable
         // Five font files in path order: broken/…, lobster/…, roboto/400Regular/…, roboto/700Bold_Italic/…, sans/… (the .png and package.json are no fonts).
         result.Files.Should().Be(5);
         result.Sets.Select(s => s.Name).Should().Equal("Lobster-Regular", "Roboto-BoldItalic");
-        result.Sets.Select(s => s.Family).Should().Equal("DejaVu Sans", "DejaVu Sans");
-        result.Families.Should().Be(1);
+        // Lobster's package says its family in metadata.json; the fake roboto has none, so the font's own family counts.
+        result.Sets.Select(s => s.Family).Should().Equal("Lobster", "DejaVu Sans");
+        result.Families.Should().Be(2);
         result.Skipped.Should().Equal(
             (Path.Combine(modules, "@expo-google-fonts", "broken", "400Regular", "Broken_400Regular.ttf"), FontDigitRenderer.NotAFont),
             (Path.Combine(modules, "@expo-google-fonts", "roboto", "400Regular", "Roboto_400Regular.ttf"), "same digits as Lobster-Regular"),
@@ -126,6 +127,17 @@ public sealed class GoogleFontsTests : IDisposable
         systemFirst.Sets.Select(s => s.Name).Should().Equal("DejaVuSans", "Roboto-BoldItalic");
     }
 
+    [SkippableFact]
+    public void A_weight_file_counts_in_its_typographic_family_not_a_family_of_its_own()
+    {
+        // fonts-dejavu-extra (installed by .ci/run): name ID 1 "DejaVu Sans Light", ID 16 "DejaVu Sans".
+        var light = DejaVu("DejaVuSans-ExtraLight.ttf");
+        Skip.IfNot(File.Exists(light), "fonts-dejavu-extra is not installed.");
+        File.Copy(light, Path.Combine(_dir, "DejaVuSans-ExtraLight.ttf"));
+        var result = FontDigitRenderer.RenderFolders([_dir], useCache: false);
+        result.Sets.Should().ContainSingle().Which.Family.Should().Be("DejaVu Sans");
+    }
+
     [Fact]
     public void A_file_found_through_two_listed_folders_is_counted_once()
     {
@@ -135,7 +147,7 @@ public sealed class GoogleFontsTests : IDisposable
     }
 
     /// <summary>
-    /// node_modules/@expo-google-fonts with lobster (DejaVu Sans), roboto 400 (DejaVu Sans again) and
+    /// node_modules/@expo-google-fonts with lobster (DejaVu Sans, with a metadata.json naming its family), roboto 400 (DejaVu Sans again) and
     /// 700 italic (DejaVu Sans Bold), an old-layout package "sans" (DejaVu Sans once more, TTF at the
     /// package root) and "broken" (the first 3,000 bytes of DejaVu Sans).
     /// </summary>
@@ -144,6 +156,7 @@ public sealed class GoogleFontsTests : IDisposable
         var modules = Path.Combine(_dir, "node_modules");
         var scope = Path.Combine(modules, "@expo-google-fonts");
         Place(Path.Combine(scope, "lobster", "400Regular", "Lobster_400Regular.ttf"), DejaVu("DejaVuSans.ttf"));
+        File.WriteAllText(Path.Combine(scope, "lobster", "metadata.json"), """{ "family": "Lobster", "variants": ["regular"] }""");
         Place(Path.Combine(scope, "roboto", "400Regular", "Roboto_400Regular.ttf"), DejaVu("DejaVuSans.ttf"));
         Place(Path.Combine(scope, "roboto", "700Bold_Italic", "Roboto_700Bold_Italic.ttf"), DejaVu("DejaVuSans-Bold.ttf"));
         Place(Path.Combine(scope, "sans", "Sans_400Regular.ttf"), DejaVu("DejaVuSans.ttf"));
