@@ -111,7 +111,7 @@ public static class Datasets
     /// same as another face's, or that are symbol, icon or math/TeX fonts are skipped. The result is
     /// the same for the same font files. It is TMNIST-<em>style</em> data, not TMNIST.
     /// </summary>
-    /// <param name="split">Which fonts' rows to return (All: faces in path order, digits 0–9 each).</param>
+    /// <param name="split">Which fonts' rows to return (All: faces folder by folder, in path order within each, digits 0–9 each).</param>
     /// <param name="options">Font folders and the font split; null for the defaults.</param>
     /// <returns>The images, labels and the font of each row; <see cref="ImageDataset.Notes"/> says what was skipped.</returns>
     /// <exception cref="ArgumentOutOfRangeException">An option or <paramref name="split"/> is out of range.</exception>

@@ -363,7 +363,7 @@ internal static partial class FontDigitRenderer
 /// <summary>What rendering the font folders gave.</summary>
 /// <param name="Files">Font files found.</param>
 /// <param name="Faces">Faces in those files (collections hold several).</param>
-/// <param name="Sets">The distinct digit sets kept, in path order.</param>
+/// <param name="Sets">The distinct digit sets kept, folder by folder in path order.</param>
 /// <param name="Skipped">Each face not kept and why.</param>
 internal sealed record FontRenderResult(int Files, int Faces, IReadOnlyList<DigitSet> Sets, IReadOnlyList<(string Face, string Reason)> Skipped)
 {
