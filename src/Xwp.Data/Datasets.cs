@@ -22,6 +22,15 @@ public static class Datasets
     /// <summary>The environment variable naming the TMNIST CSV file (<c>TMNIST_Data.csv</c>): <c>XWP_TMNIST</c>.</summary>
     public const string TmnistEnvironmentVariable = TmnistCsvReader.EnvironmentVariable;
 
+    /// <summary>
+    /// The environment variable naming the folder of Google Fonts npm packages that
+    /// <see cref="TmnistStyle"/> and <see cref="TypefaceDigits"/> render first when no font folders are
+    /// given: <c>XWP_GOOGLE_FONTS</c>. Unset, the repository's <c>data/fonts/node_modules</c> (filled by
+    /// <c>npm ci</c> in <c>data/fonts</c>) is looked for in the working directory and its parents, then
+    /// in the application's folder and its parents.
+    /// </summary>
+    public const string GoogleFontsEnvironmentVariable = "XWP_GOOGLE_FONTS";
+
     /// <summary>Where Debian's <c>dataset-fashion-mnist</c> package installs the IDX files: <c>/usr/share/datasets/fashion-mnist</c>.</summary>
     public const string DebianFashionMnistFolder = FashionMnistFiles.DebianFolder;
 
@@ -94,14 +103,15 @@ public static class Datasets
     }
 
     /// <summary>
-    /// Renders TMNIST-style digits from the fonts installed on this machine (or in
-    /// <see cref="DigitDatasetOptions.FontDirectories"/>): digits 0–9 of every usable font face, light
+    /// Renders TMNIST-style digits from the fonts installed on this machine — the Google Fonts packages
+    /// of <c>data/fonts</c> (see <see cref="GoogleFontsEnvironmentVariable"/>) and the system's fonts — or
+    /// in <see cref="DigitDatasetOptions.FontDirectories"/>: digits 0–9 of every usable font face, light
     /// on black, cropped, fitted to 20×20 keeping the aspect ratio and centred by centre of mass in
     /// 28×28 (the TMNIST recipe). Faces whose digits are missing, not distinct from each other, the
     /// same as another face's, or that are symbol, icon or math/TeX fonts are skipped. The result is
     /// the same for the same font files. It is TMNIST-<em>style</em> data, not TMNIST.
     /// </summary>
-    /// <param name="split">Which fonts' rows to return (All: faces in path order, digits 0–9 each).</param>
+    /// <param name="split">Which fonts' rows to return (All: faces folder by folder, in path order within each, digits 0–9 each).</param>
     /// <param name="options">Font folders and the font split; null for the defaults.</param>
     /// <returns>The images, labels and the font of each row; <see cref="ImageDataset.Notes"/> says what was skipped.</returns>
     /// <exception cref="ArgumentOutOfRangeException">An option or <paramref name="split"/> is out of range.</exception>
@@ -155,7 +165,8 @@ public static class Datasets
     /// <exception cref="ArgumentOutOfRangeException">An option or <paramref name="split"/> is out of range.</exception>
     /// <exception cref="XwpDataException">
     /// A CSV that was named (by the argument or <c>XWP_TMNIST</c>) is missing or malformed — a named
-    /// file is never silently replaced — or a font folder given in the options does not exist.
+    /// file is never silently replaced — or a font folder given in the options or by
+    /// <see cref="GoogleFontsEnvironmentVariable"/> does not exist.
     /// </exception>
     /// <exception cref="IOException">A file cannot be read.</exception>
     /// <exception cref="XwpNativeLibraryException">TorchSharp's native library cannot be loaded.</exception>
@@ -196,7 +207,7 @@ public static class Datasets
 
     private static (FontRenderResult Result, IReadOnlyList<string> Folders) Render(DigitDatasetOptions options)
     {
-        var folders = options.FontDirectories ?? FontFiles.SystemFolders();
+        var folders = options.FontDirectories ?? FontFiles.DefaultFolders();
         return (FontDigitRenderer.RenderFolders(folders), folders);
     }
 
@@ -208,6 +219,15 @@ public static class Datasets
         {
             notes.Add($"Skipped {result.Skipped.Count} of {result.Faces} font faces: " +
                 string.Join(", ", skipped.Select(s => $"{s.Count} {s.Reason}")) + ".");
+        }
+
+        var unreadable = result.Unreadable();
+        if (unreadable.Count > 0)
+        {
+            const int shown = 5;
+            notes.Add($"Not readable as fonts (corrupt or not font files; the other files were rendered): " +
+                string.Join(", ", unreadable.Take(shown).Select(f => $"'{f}'")) +
+                (unreadable.Count > shown ? $" and {unreadable.Count - shown} more." : "."));
         }
 
         var source = $"TMNIST-style digits rendered from installed fonts in {Folders(folders)}: " +

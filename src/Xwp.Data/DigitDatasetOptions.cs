@@ -27,9 +27,13 @@ public sealed record DigitDatasetOptions
 
     /// <summary>
     /// Folders searched (recursively) for <c>.ttf</c>, <c>.otf</c>, <c>.ttc</c> and <c>.otc</c> files
-    /// when digits are rendered. Default null: the system's font folders (on Linux
-    /// <c>/usr/share/fonts</c>, <c>/usr/local/share/fonts</c>, <c>~/.local/share/fonts</c> and
-    /// <c>~/.fonts</c>; on Windows the Fonts folder; on macOS the Library font folders).
+    /// when digits are rendered, folder by folder in this order (a face whose digits look the same as
+    /// those of a face found before it is skipped). Default null: the Google Fonts npm packages, when
+    /// found (<see cref="Datasets.GoogleFontsEnvironmentVariable"/>, else <c>data/fonts/node_modules</c> in
+    /// the working directory or a parent, else in the application's folder or a parent), then the
+    /// system's font folders (on Linux <c>/usr/share/fonts</c>, <c>/usr/local/share/fonts</c>,
+    /// <c>~/.local/share/fonts</c>, <c>~/.fonts</c> and fontconfig's extra folders; on Windows the Fonts
+    /// folder; on macOS the Library font folders).
     /// </summary>
     public IReadOnlyList<string>? FontDirectories { get; init; }
 

@@ -42,7 +42,9 @@ internal sealed class DataCommand(TextWriter? output = null) : ICommand
                            tmnist         TMNIST CSV (TMNIST_Data.csv): --path file, else $XWP_TMNIST; when neither
                                           is given, TMNIST-style digits rendered from the installed fonts if they give
                                           at least 200 distinct digit sets, else the embedded TMNIST-style set
-                           tmnist-style   digits rendered from the installed fonts (--path: a font folder instead)
+                           tmnist-style   digits rendered from the installed fonts: the Google Fonts packages of
+                                          $XWP_GOOGLE_FONTS or data/fonts/node_modules ('npm ci' in data/fonts), then
+                                          the system's fonts (--path: a font folder instead)
                            embedded       the TMNIST-style set embedded in Xwp.Data
           --split          train or test (Fashion-MNIST's files; for font data the seeded split by font), or all
           --limit          keep only the first N rows of the split, in file order
@@ -51,7 +53,7 @@ internal sealed class DataCommand(TextWriter? output = null) : ICommand
           --seed, --test-fraction   the split by font (defaults 0 and 0.2)
 
         build-embedded renders the installed fonts (or --path) into the embedded set's format and writes
-        the list of fonts with their Debian packages and licences (--fonts-list, --notice).
+        the list of fonts with their npm or Debian packages and licences (--fonts-list, --notice).
         """;
 
     public int Run(Arguments args)
@@ -133,13 +135,13 @@ internal sealed class DataCommand(TextWriter? output = null) : ICommand
         var notice = args.Optional("notice");
         args.RejectUnknown();
 
-        var folders = path is null ? FontFiles.SystemFolders() : [path];
+        var folders = path is null ? FontFiles.DefaultFolders() : [path];
         var result = FontDigitRenderer.RenderFolders(folders);
         if (result.Sets.Count < DigitDatasetOptions.DefaultMinimumRenderedFonts)
         {
             throw new InvalidOperationException(
                 $"Only {result.Sets.Count} distinct digit sets were rendered from {string.Join(", ", folders)}; the embedded set needs at least " +
-                $"{DigitDatasetOptions.DefaultMinimumRenderedFonts}. Install the font packages listed in .ci/run first.");
+                $"{DigitDatasetOptions.DefaultMinimumRenderedFonts}. Install the font packages listed in .ci/run and run 'npm ci' in data/fonts first.");
         }
 
         using (var stream = new FileStream(outPath, FileMode.Create, FileAccess.Write))

@@ -1,14 +1,19 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
+using SkiaSharp;
 using Xwp.Data;
 
 namespace Xwp.Cli.Commands;
 
 /// <summary>
-/// For `xwp data build-embedded`: which Debian package installed each font file and under which
-/// licence, read from dpkg's file lists and the packages' machine-readable copyright files
-/// (DEP-5: the last <c>Files:</c> stanza whose pattern matches the font's file name wins).
+/// For `xwp data build-embedded`: which package brought each font file and under which licence.
+/// Debian's fonts: dpkg's file lists and the packages' machine-readable copyright files (DEP-5: the
+/// last <c>Files:</c> stanza whose pattern matches the font's file name wins). Fonts of npm packages
+/// (the Google Fonts of <c>data/fonts</c>): the nearest <c>package.json</c> above the file gives the
+/// package, and the font's own licence text (OpenType 'name' table, IDs 13 and 14) the licence,
+/// else the package's licence field without the MIT part that covers its JavaScript.
 /// </summary>
 internal static partial class FontLicences
 {
@@ -36,7 +41,7 @@ internal static partial class FontLicences
             var file = FilePart(set.File);
             if (!owners.TryGetValue(file, out var package))
             {
-                result[set.Name] = new Origin("unknown", "unknown");
+                result[set.Name] = NpmOrigin(file) ?? new Origin("unknown", "unknown");
                 continue;
             }
 
@@ -52,14 +57,22 @@ internal static partial class FontLicences
         return result;
     }
 
-    /// <summary>A tab-separated table: name, family, file, package, licence.</summary>
+    /// <summary>A path as the fonts list shows it: from its <c>node_modules</c> folder on for npm fonts (the rest depends on the machine), else whole.</summary>
+    internal static string? ShownPath(string? file)
+    {
+        const string modules = "/node_modules/";
+        var at = file?.LastIndexOf(modules, StringComparison.Ordinal) ?? -1;
+        return at < 0 ? file : file![(at + 1)..];
+    }
+
+    /// <summary>A tab-separated table: name, family, file (npm fonts from <c>node_modules/</c> on), package, licence.</summary>
     public static string FontsTable(IReadOnlyList<DigitSet> sets, IReadOnlyDictionary<string, Origin> origins)
     {
         var text = new StringBuilder("name\tfamily\tfile\tpackage\tlicence\n");
         foreach (var set in sets)
         {
             var origin = origins[set.Name];
-            text.Append(CultureInfo.InvariantCulture, $"{set.Name}\t{set.Family}\t{set.File}\t{origin.Package}\t{origin.Licence}\n");
+            text.Append(CultureInfo.InvariantCulture, $"{set.Name}\t{set.Family}\t{ShownPath(set.File)}\t{origin.Package}\t{origin.Licence}\n");
         }
 
         return text.ToString();
@@ -80,18 +93,120 @@ internal static partial class FontLicences
         text.Append("Embedded TMNIST-style digits (src/Xwp.Data/Embedded/tmnist-style.xwpd.gz)\n");
         text.Append("=========================================================================\n\n");
         text.Append(CultureInfo.InvariantCulture,
-            $"The embedded data set holds 28x28 images of the digits 0-9 rendered by `xwp data build-embedded` from\n{sets.Count} font styles of {families.Count} font families, all free fonts from Debian's archive. No font file\n");
+            $"The embedded data set holds 28x28 images of the digits 0-9 rendered by `xwp data build-embedded` from\n{sets.Count} font styles of {families.Count} font families: free fonts from Google Fonts' npm packages (pinned in\n");
         text.Append(
-            "is included, only small rasterised images of ten glyphs per style. The fonts, their Debian packages\n" +
-            "and their licences (as the packages' copyright files state them) are listed below; the full list of\n" +
-            "styles is src/Xwp.Data/Embedded/fonts.tsv.\n\n");
-        text.Append("family\tstyles\tDebian package\tlicence\n");
+            "data/fonts/package-lock.json) and from Debian's archive. No font file is included, only small\n" +
+            "rasterised images of ten glyphs per style. The fonts, their packages (npm packages marked \"(npm)\",\n" +
+            "the others Debian's) and their licences (as the fonts' licence fields or the packages' copyright\n" +
+            "files state them) are listed below; the full list of styles is src/Xwp.Data/Embedded/fonts.tsv.\n\n");
+        text.Append("family\tstyles\tpackage\tlicence\n");
         foreach (var f in families)
         {
             text.Append(CultureInfo.InvariantCulture, $"{f.Family}\t{f.Styles}\t{f.Packages}\t{f.Licences}\n");
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// The npm package (<c>name@version (npm)</c>) of a font file inside a <c>node_modules</c> folder and the
+    /// font's licence; null when the file is in no npm package.
+    /// </summary>
+    internal static Origin? NpmOrigin(string file)
+    {
+        if (file.Length == 0)
+        {
+            return null;
+        }
+
+        for (var dir = Path.GetDirectoryName(Path.GetFullPath(file)); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
+        {
+            if (Path.GetFileName(dir) == "node_modules")
+            {
+                return null;
+            }
+
+            var manifest = Path.Combine(dir, "package.json");
+            if (!File.Exists(manifest))
+            {
+                continue;
+            }
+
+            string? name = null, version = null, licence = null;
+            try
+            {
+                using var json = JsonDocument.Parse(File.ReadAllText(manifest));
+                name = Text(json.RootElement, "name");
+                version = Text(json.RootElement, "version");
+                licence = Text(json.RootElement, "license");
+            }
+            catch (JsonException)
+            {
+            }
+
+            var package = name is null ? $"npm package in {dir}" : $"{name}@{version ?? "?"} (npm)";
+            return new Origin(package, FontLicence(file) ?? FontPartOfPackageLicence(licence));
+        }
+
+        return null;
+
+        static string? Text(JsonElement root, string property) =>
+            root.ValueKind == JsonValueKind.Object && root.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    }
+
+    /// <summary>An npm package's licence field without the MIT that covers its JavaScript: <c>MIT AND OFL-1.1</c> → <c>OFL-1.1</c>.</summary>
+    internal static string FontPartOfPackageLicence(string? licence)
+    {
+        if (string.IsNullOrWhiteSpace(licence))
+        {
+            return "not stated in the package or the font";
+        }
+
+        var parts = licence.Split(" AND ", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var font = parts.Where(p => p != "MIT").ToList();
+        return font.Count > 0 ? string.Join(" AND ", font) : $"not stated in the font (package licence {licence})";
+    }
+
+    /// <summary>
+    /// The short licence name the font file states in its 'name' table: its licence text (ID 13), else
+    /// its licence URL (ID 14), else its copyright notice (ID 0); null when none names a licence we know.
+    /// </summary>
+    internal static string? FontLicence(string file)
+    {
+        using var typeface = SKTypeface.FromFile(file);
+        if (typeface is null || !typeface.TryGetTableData(FontNameTable.Tag, out var table) || table is null)
+        {
+            return null;
+        }
+
+        return ShortLicence(FontNameTable.Record(table, 13)) ?? ShortLicence(FontNameTable.Record(table, 14)) ?? ShortLicence(FontNameTable.Record(table, 0));
+    }
+
+    /// <summary>
+    /// An SPDX-style name for a font licence text or URL: OFL-1.1 (the text says 1.1 or gives the OFL's
+    /// URL), OFL-1.0, "OFL (version not stated)", Apache-2.0, UFL-1.0; null otherwise.
+    /// </summary>
+    internal static string? ShortLicence(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var url = Regex.IsMatch(text, @"scripts\.sil\.org/ofl|openfontlicense\.org", RegexOptions.IgnoreCase);
+        if (url || Regex.IsMatch(text, @"open font licen[cs]e", RegexOptions.IgnoreCase))
+        {
+            return Regex.IsMatch(text, @"version 1\.0\b", RegexOptions.IgnoreCase) ? "OFL-1.0"
+                : url || text.Contains("1.1", StringComparison.Ordinal) ? "OFL-1.1"
+                : "OFL (version not stated)";
+        }
+
+        if (Regex.IsMatch(text, @"apache license|apache\.org/licenses", RegexOptions.IgnoreCase))
+        {
+            return "Apache-2.0";
+        }
+
+        return Regex.IsMatch(text, @"ubuntu font licen[cs]e", RegexOptions.IgnoreCase) ? "UFL-1.0" : null;
     }
 
     private static string FilePart(string? face) =>

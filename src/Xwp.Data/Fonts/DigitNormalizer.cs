@@ -4,7 +4,8 @@ namespace Xwp.Data;
 /// The TMNIST recipe (the same as MNIST's) that turns a rendered glyph into a 28×28 image: crop to
 /// the glyph's ink, scale it to fit a 20×20 box keeping its aspect ratio (area averaging, so thin
 /// strokes become grey rather than vanish), round to 0–255, and place it in a black 28×28 frame so
-/// that its centre of mass falls on the frame's centre (14, 14) to within half a pixel.
+/// that its centre of mass falls on the frame's centre (14, 14) to within half a pixel — or as near
+/// as the frame allows when that shift would push the glyph out of it (a very top-heavy glyph).
 /// </summary>
 internal static class DigitNormalizer
 {

@@ -4,7 +4,7 @@ namespace Xwp.Data;
 /// The ten digits 0–9 of one font style as 28×28 TMNIST-style images (light on black), 7,840 bytes
 /// in digit order.
 /// </summary>
-/// <param name="Name">The font style's name, from its file name (e.g. <c>Roboto-BoldItalic</c>).</param>
+/// <param name="Name">The font style's name, from its file name as TMNIST writes it (e.g. <c>Roboto-BoldItalic</c>; see FontDigitRenderer.StyleName).</param>
 /// <param name="Family">The font's family name (e.g. <c>Roboto</c>).</param>
 /// <param name="File">The font file it was rendered from; null when unknown (embedded data).</param>
 /// <param name="Pixels">10 × 784 bytes, digit 0 first.</param>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using SkiaSharp;
 
@@ -9,7 +10,9 @@ namespace Xwp.Data;
 /// keeps each distinct digit set once. A face is skipped when its family name marks a symbol, icon,
 /// emoji or math/TeX font, when its character map is a symbol map, when a digit has no glyph or no
 /// outline (bitmap and colour fonts), when two digits share a glyph or look the same, or when its
-/// ten digits look the same as those of a face kept before it (paths in ordinal order).
+/// ten digits look the same as those of a face kept before it (folders in the order given, paths in
+/// ordinal order within each). A file that is not a readable font is skipped and named in
+/// <see cref="FontRenderResult.Skipped"/>; the other files are still rendered.
 /// </summary>
 internal static partial class FontDigitRenderer
 {
@@ -24,6 +27,9 @@ internal static partial class FontDigitRenderer
     public const double SameImageThreshold = 2.5;
 
     public const string Digits = "0123456789";
+
+    /// <summary>The reason given for a file that Skia cannot open as a font (corrupt, truncated or not a font).</summary>
+    public const string NotAFont = "not a font Skia can read";
 
     private static readonly Lock CacheGate = new();
     private static (string Key, FontRenderResult Result)? _cache;
@@ -78,7 +84,7 @@ internal static partial class FontDigitRenderer
                 {
                     if (index == 0)
                     {
-                        skipped.Add((file, "not a font Skia can read"));
+                        skipped.Add((file, NotAFont));
                         faces++;
                     }
 
@@ -102,11 +108,33 @@ internal static partial class FontDigitRenderer
                 }
 
                 var name = UniqueName(file, index, names);
-                kept.Add(new DigitSet(name, typeface.FamilyName, face, pixels));
+                kept.Add(new DigitSet(name, FamilyOf(file, typeface), face, pixels));
             }
         }
 
         return new FontRenderResult(files.Count, faces, kept, skipped);
+    }
+
+    /// <summary>
+    /// The face's family: for a Google Fonts npm file (<c>Family_WWWStyle.ttf</c>) the <c>family</c> of
+    /// its package's <c>metadata.json</c> ("Abhaya Libre"), else its typographic family (OpenType name
+    /// ID 16, which groups all weights), else the family name Skia reports (name ID 1, which for a
+    /// static weight file can name the weight too: "Abhaya Libre Medium").
+    /// </summary>
+    internal static string FamilyOf(string file, SKTypeface typeface)
+    {
+        if (NpmStyle().IsMatch(Path.GetFileNameWithoutExtension(file)) && PackageFamily(file) is { Length: > 0 } package)
+        {
+            return package;
+        }
+
+        if (typeface.TryGetTableData(FontNameTable.Tag, out var table) && table is not null
+            && FontNameTable.Record(table, 16) is { Length: > 0 } typographic)
+        {
+            return typographic;
+        }
+
+        return typeface.FamilyName ?? string.Empty;
     }
 
     /// <summary>The face's ten digits as 7,840 bytes, or null and the reason it is unusable.</summary>
@@ -244,10 +272,13 @@ internal static partial class FontDigitRenderer
         return symbol && !unicode;
     }
 
-    /// <summary>The file's name without extension (plus <c>#index</c> inside a collection), made unique with its folder.</summary>
+    /// <summary>
+    /// The style's name (<see cref="StyleName"/>, plus <c>#index</c> inside a collection), made unique
+    /// with its folder.
+    /// </summary>
     private static string UniqueName(string file, int index, HashSet<string> taken)
     {
-        var stem = Path.GetFileNameWithoutExtension(file) + (index == 0 ? string.Empty : $"#{index}");
+        var stem = StyleName(file) + (index == 0 ? string.Empty : $"#{index}");
         if (taken.Add(stem))
         {
             return stem;
@@ -263,6 +294,62 @@ internal static partial class FontDigitRenderer
         return name;
     }
 
+    /// <summary>The <c>family</c> of the <c>metadata.json</c> in the file's folder or the one above it (the package's root); null when there is none.</summary>
+    private static string? PackageFamily(string file)
+    {
+        var dir = Path.GetDirectoryName(file);
+        for (var up = 0; up < 2 && !string.IsNullOrEmpty(dir); up++, dir = Path.GetDirectoryName(dir))
+        {
+            var metadata = Path.Combine(dir, "metadata.json");
+            if (!File.Exists(metadata))
+            {
+                continue;
+            }
+
+            try
+            {
+                using var json = JsonDocument.Parse(File.ReadAllText(metadata));
+                return json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("family", out var family)
+                    && family.ValueKind == JsonValueKind.String ? family.GetString() : null;
+            }
+            catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The style name TMNIST uses (<c>Family-Style</c>, as Google Fonts names its files) for a font
+    /// file: the Google Fonts npm packages' <c>Family_WWWStyle[_Italic]</c> file names become
+    /// <c>Family-Style</c> (<c>Lobster_400Regular.ttf</c> → <c>Lobster-Regular</c>,
+    /// <c>Roboto_700Bold_Italic.ttf</c> → <c>Roboto-BoldItalic</c>, <c>Roboto_400Regular_Italic.ttf</c>
+    /// → <c>Roboto-Italic</c>); other files keep their name without the extension, which for most
+    /// system fonts is already of that form (<c>DejaVuSans-Bold</c>).
+    /// </summary>
+    internal static string StyleName(string file)
+    {
+        var stem = Path.GetFileNameWithoutExtension(file);
+        var m = NpmStyle().Match(stem);
+        if (!m.Success)
+        {
+            return stem;
+        }
+
+        var style = m.Groups["style"].Value;
+        if (m.Groups["italic"].Success)
+        {
+            style = style == "Regular" ? "Italic" : style + "Italic";
+        }
+
+        return $"{m.Groups["family"].Value}-{style}";
+    }
+
+    [GeneratedRegex(@"^(?<family>[A-Za-z0-9]+)_[1-9]00(?<style>[A-Za-z]+?)(?<italic>_Italic)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex NpmStyle();
+
     [GeneratedRegex(@"symbol|dingbat|wingding|webding|emoji|icon|awesome|glyphicon|entypo|material design|braille|music|ornament|keyboard|math|d050000l|marlett|fontawesome",
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex SymbolFamily();
@@ -276,11 +363,15 @@ internal static partial class FontDigitRenderer
 /// <summary>What rendering the font folders gave.</summary>
 /// <param name="Files">Font files found.</param>
 /// <param name="Faces">Faces in those files (collections hold several).</param>
-/// <param name="Sets">The distinct digit sets kept, in path order.</param>
+/// <param name="Sets">The distinct digit sets kept, folder by folder in path order.</param>
 /// <param name="Skipped">Each face not kept and why.</param>
 internal sealed record FontRenderResult(int Files, int Faces, IReadOnlyList<DigitSet> Sets, IReadOnlyList<(string Face, string Reason)> Skipped)
 {
     public int Families => Sets.Select(s => s.Family).Distinct(StringComparer.Ordinal).Count();
+
+    /// <summary>The files that could not be opened as fonts, in the order found.</summary>
+    public IReadOnlyList<string> Unreadable() =>
+        Skipped.Where(s => s.Reason == FontDigitRenderer.NotAFont).Select(s => s.Face).ToList();
 
     /// <summary>Skipped faces counted by kind of reason (the text before any quote or font name).</summary>
     public IReadOnlyList<(string Reason, int Count)> SkippedByReason() =>

@@ -2,12 +2,68 @@ using System.Text.RegularExpressions;
 
 namespace Xwp.Data;
 
-/// <summary>Finds font files (TrueType and OpenType, single or collections) in font folders.</summary>
+/// <summary>
+/// Finds font files (TrueType and OpenType, single or collections) in font folders. The default
+/// folders are, in this order: the Google Fonts packages installed by <c>npm ci</c> in the
+/// repository's <c>data/fonts</c> (see <see cref="GoogleFontsFolder"/>), then the system's font folders.
+/// </summary>
 internal static partial class FontFiles
 {
+    /// <summary>The folder, relative to a repository root, where <c>npm ci</c> in <c>data/fonts</c> puts the font packages.</summary>
+    public static readonly string RepositoryGoogleFontsFolder = Path.Combine("data", "fonts", "node_modules");
+
     private const string FontconfigFolder = "/etc/fonts";
 
     private static readonly string[] Extensions = [".ttf", ".otf", ".ttc", ".otc"];
+
+    /// <summary>
+    /// The folders searched when none are given: the Google Fonts folder (when one is found) first,
+    /// so that its styles keep their TMNIST-style names when a system font has the same digits,
+    /// then the system's font folders.
+    /// </summary>
+    /// <exception cref="XwpDataException"><c>XWP_GOOGLE_FONTS</c> names a folder that does not exist.</exception>
+    public static IReadOnlyList<string> DefaultFolders()
+    {
+        var google = GoogleFontsFolder(Environment.GetEnvironmentVariable(Datasets.GoogleFontsEnvironmentVariable),
+            Directory.GetCurrentDirectory(), AppContext.BaseDirectory);
+        var system = SystemFolders();
+        return google is null ? system : [google, .. system.Where(f => f != google)];
+    }
+
+    /// <summary>
+    /// The folder of Google Fonts npm packages, searched in this order: <paramref name="environmentValue"/>
+    /// (the value of <c>XWP_GOOGLE_FONTS</c>; a named folder must exist); else <c>data/fonts/node_modules</c>
+    /// in <paramref name="workingDirectory"/> or the nearest of its parents that has one; else the same
+    /// from <paramref name="appDirectory"/>. Null when none is found. Nothing is downloaded: the folder
+    /// is filled by <c>npm ci</c> in <c>data/fonts</c>.
+    /// </summary>
+    /// <exception cref="XwpDataException"><paramref name="environmentValue"/> names a folder that does not exist.</exception>
+    public static string? GoogleFontsFolder(string? environmentValue, string workingDirectory, string appDirectory)
+    {
+        if (!string.IsNullOrWhiteSpace(environmentValue))
+        {
+            return Directory.Exists(environmentValue)
+                ? Path.GetFullPath(environmentValue)
+                : throw new XwpDataException(
+                    $"'{environmentValue}' ({Datasets.GoogleFontsEnvironmentVariable}): font folder not found. Run 'npm ci' in data/fonts or unset the variable.");
+        }
+
+        return FindUpwards(workingDirectory) ?? FindUpwards(appDirectory);
+
+        static string? FindUpwards(string start)
+        {
+            for (var dir = new DirectoryInfo(Path.GetFullPath(start)); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, RepositoryGoogleFontsFolder);
+                if (Directory.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+
+            return null;
+        }
+    }
 
     /// <summary>The system's font folders that exist, in a fixed order.</summary>
     public static IReadOnlyList<string> SystemFolders()
@@ -92,13 +148,13 @@ internal static partial class FontFiles
     private static partial Regex DirElement();
 
     /// <summary>
-    /// Every font file under <paramref name="folders"/>, sorted by path (ordinal), each real file once
-    /// (links to a file already seen are skipped).
+    /// Every font file under <paramref name="folders"/>: folder by folder in the order given, sorted by
+    /// path (ordinal) within each, each real file once (a file already found, or a link to one, is skipped).
     /// </summary>
     public static IReadOnlyList<string> Find(IEnumerable<string> folders)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var files = new List<string>();
+        var result = new List<string>();
         var options = new EnumerationOptions
         {
             RecurseSubdirectories = true,
@@ -113,25 +169,16 @@ internal static partial class FontFiles
                 throw new XwpDataException($"'{folder}': font folder not found.");
             }
 
-            foreach (var file in Directory.EnumerateFiles(folder, "*", options))
+            var files = Directory.EnumerateFiles(folder, "*", options)
+                .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+                .Select(Path.GetFullPath)
+                .Order(StringComparer.Ordinal);
+            foreach (var file in files)
             {
-                if (!Extensions.Contains(Path.GetExtension(file).ToLowerInvariant()))
+                if (seen.Add(RealPath(file)))
                 {
-                    continue;
+                    result.Add(file);
                 }
-
-                files.Add(Path.GetFullPath(file));
-            }
-        }
-
-        files.Sort(StringComparer.Ordinal);
-        var result = new List<string>();
-        foreach (var file in files)
-        {
-            var real = RealPath(file);
-            if (seen.Add(real))
-            {
-                result.Add(file);
             }
         }
 

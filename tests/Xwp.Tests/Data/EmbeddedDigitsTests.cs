@@ -23,9 +23,19 @@ public sealed class EmbeddedDigitsTests : IDisposable
         {
             for (var d = 0; d < 10; d++)
             {
-                var (cx, cy) = DigitNormalizer.CentreOfMass(set.Pixels.AsSpan(d * 784, 784));
-                Math.Abs(cx - 14).Should().BeLessThanOrEqualTo(0.5, $"{set.Name} digit {d}");
-                Math.Abs(cy - 14).Should().BeLessThanOrEqualTo(0.5, $"{set.Name} digit {d}");
+                var image = set.Pixels.AsSpan(d * 784, 784);
+                var (cx, cy) = DigitNormalizer.CentreOfMass(image);
+                // Within half a pixel, unless the shift that would centre it pushes the glyph out of the
+                // frame (a top-heavy 7 in EB Garamond): then it touches the frame's edge on that axis.
+                if (Math.Abs(cx - 14) > 0.5)
+                {
+                    TouchesEdge(image, vertical: false).Should().BeTrue($"{set.Name} digit {d}: centre x {cx}");
+                }
+
+                if (Math.Abs(cy - 14) > 0.5)
+                {
+                    TouchesEdge(image, vertical: true).Should().BeTrue($"{set.Name} digit {d}: centre y {cy}");
+                }
             }
         }
 
@@ -37,6 +47,21 @@ public sealed class EmbeddedDigitsTests : IDisposable
                 FontDigitRenderer.SameSet(sets[a].Pixels, sets[b].Pixels).Should().BeFalse($"{sets[a].Name} and {sets[b].Name}");
             }
         }
+    }
+
+    /// <summary>Whether the 28×28 image has ink in its first or last row (vertical) or column.</summary>
+    private static bool TouchesEdge(ReadOnlySpan<byte> image, bool vertical)
+    {
+        for (var i = 0; i < 28; i++)
+        {
+            var (first, last) = vertical ? (image[i], image[27 * 28 + i]) : (image[i * 28], image[i * 28 + 27]);
+            if (first != 0 || last != 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     [Fact]
