@@ -31,7 +31,9 @@ internal static class Report
         foreach (var r in results)
         {
             var phases = string.Join(", ", r.PhaseTimes.Select(p => string.Create(Inv, $"{p.Key} {p.Value.TotalSeconds:F1} s")));
-            b.AppendLine(Inv, $"  {r.Key}: {phases}; accuracy {r.TestAccuracy:P2}; {r.EvaluatedImages} images");
+            var reused = r.Rows.Count(row => row.MapsReused);
+            b.AppendLine(Inv, $"  {r.Key}: {phases}; accuracy {r.TestAccuracy:P2}; {r.EvaluatedImages} images; " +
+                              $"{(r.ModelReused ? "model reused" : "model trained")}, {reused} of {r.Rows.Count} maps reused");
             foreach (var w in r.Warnings)
             {
                 b.AppendLine(Inv, $"  warning ({r.Key}): {w}");
