@@ -1,4 +1,6 @@
+using System.Globalization;
 using ScottPlot;
+using SkiaSharp;
 
 namespace Xwp.Plotting;
 
@@ -6,9 +8,12 @@ namespace Xwp.Plotting;
 /// Mean deletion curves, one line per attribution method, like Figure 4 of the XWP paper (Explainable
 /// Weight Perturbation): x is the fraction of features removed, from 0
 /// to 1, y the model's output for the target class (by default a probability). A curve of n points is
-/// drawn at x = i / (n − 1), i = 0 … n − 1; curves may have different lengths. Lines appear in the order
-/// the methods are enumerated, in colour-blind friendly colours (after the eighth, dashed).
-/// Drawn with ScottPlot.
+/// drawn at x = i / (n − 1), i = 0 … n − 1; curves may have different lengths. Good maps make the curves
+/// fall within the first few percent, so by default a second panel repeats them over
+/// <c>[0, <see cref="DeletionCurvePlotOptions.ZoomTo"/>]</c> (shaded in the first). Each legend entry gives
+/// the area under its curve (see <see cref="Auc"/>). Lines appear in the order the methods are enumerated,
+/// in the ten distinct colours of the Tableau 10 palette, with solid, dashed and dotted lines taking turns
+/// so that neighbours differ in two ways (see <see cref="Style"/>). Drawn with ScottPlot.
 /// </summary>
 public static class DeletionCurvePlot
 {
@@ -24,7 +29,7 @@ public static class DeletionCurvePlot
         options ??= new DeletionCurvePlotOptions();
         options.Validate();
         var list = CheckMeans(curves, nameof(curves));
-        return Draw(list, options, PlotFonts.RegisterWithScottPlot(options.FontFile));
+        return Draw(list, options, PlotFonts.RegisterWithScottPlot(options.FontFile), new TextPainter(PlotFonts.Resolve(options.FontFile)));
     }
 
     /// <summary>Averages each method's per-image curves (see <see cref="Average"/>) and returns the chart as PNG bytes.</summary>
@@ -42,7 +47,7 @@ public static class DeletionCurvePlot
         var means = perImageCurves.Select(p => new KeyValuePair<string, double[]>(
             p.Key, AverageOf(p.Value, $"perImageCurves[\"{p.Key}\"]", nameof(perImageCurves)))).ToList();
         var list = CheckMeans(means, nameof(perImageCurves));
-        return Draw(list, options, PlotFonts.RegisterWithScottPlot(options.FontFile));
+        return Draw(list, options, PlotFonts.RegisterWithScottPlot(options.FontFile), new TextPainter(PlotFonts.Resolve(options.FontFile)));
     }
 
     /// <summary>Draws already averaged curves and writes the chart as a PNG file (through a temporary file, creating the folder when needed).</summary>
@@ -138,12 +143,93 @@ public static class DeletionCurvePlot
         return list;
     }
 
-    /// <summary>Draws the chart; <paramref name="fontName"/> is the font registered with ScottPlot, or null to leave ScottPlot's own.</summary>
-    internal static byte[] Draw(IReadOnlyList<KeyValuePair<string, double[]>> curves, DeletionCurvePlotOptions options, string? fontName)
+    /// <summary>
+    /// The area under a curve by the trapezoid rule over x = i / (n − 1) in [0, 1]. For a mean deletion
+    /// curve this is the mean of the per-image Deletion AUCs (the rule is linear), the number in the legend.
+    /// </summary>
+    /// <param name="curve">At least 2 finite points.</param>
+    /// <returns>The area.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="curve"/> is null.</exception>
+    /// <exception cref="ArgumentException">The curve is shorter than 2 points or not finite.</exception>
+    public static double Auc(IReadOnlyList<double> curve)
+    {
+        ArgumentNullException.ThrowIfNull(curve);
+        var array = curve as double[] ?? [.. curve];
+        ArrayChecks.Curve(array, null, nameof(curve), nameof(curve));
+        var sum = 0.0;
+        for (var i = 0; i + 1 < array.Length; i++)
+        {
+            sum += (array[i] + array[i + 1]) / 2.0;
+        }
+
+        return sum / (array.Length - 1);
+    }
+
+    /// <summary>The colour (Tableau 10, in its order) and line pattern (solid, dashed, dotted in turn) of the <paramref name="index"/>-th curve.</summary>
+    /// <remarks>The first ten curves have ten different colours; (colour, pattern) pairs repeat only after 30 curves.</remarks>
+    internal static (Color Color, LinePattern Pattern) Style(int index)
+    {
+        var palette = new ScottPlot.Palettes.Category10();
+        var pattern = (index % 3) switch
+        {
+            0 => LinePattern.Solid,
+            1 => LinePattern.Dashed,
+            _ => LinePattern.Dotted,
+        };
+        return (palette.GetColor(index), pattern);
+    }
+
+    /// <summary>A legend entry: the method's name and, when asked, its AUC to three decimals.</summary>
+    internal static string LegendLabel(string name, double[] curve, DeletionCurvePlotOptions options) =>
+        options.ShowAuc ? string.Create(CultureInfo.InvariantCulture, $"{name} (AUC {Auc(curve):0.000})") : name;
+
+    /// <summary>
+    /// Draws the chart; <paramref name="fontName"/> is the font registered with ScottPlot (null leaves ScottPlot's own),
+    /// <paramref name="text"/> draws the title over the panels.
+    /// </summary>
+    internal static byte[] Draw(IReadOnlyList<KeyValuePair<string, double[]>> curves, DeletionCurvePlotOptions options, string? fontName, TextPainter text)
+    {
+        var title = string.IsNullOrEmpty(options.Title) ? 0 : Drawing.TitleBand(options.FontSize);
+        var height = options.Height - title;
+        using var bitmap = Drawing.NewBitmap(options.Width, options.Height, nameof(curves));
+        using (var canvas = new SKCanvas(bitmap))
+        {
+            if (title > 0)
+            {
+                text.Draw(canvas, options.Title, new SKRect(0, 0, options.Width, title), options.FontSize * 1.3f, SKTextAlign.Center, bold: true);
+            }
+
+            if (options.ZoomTo is { } zoom)
+            {
+                var left = (int)Math.Round(options.Width * 0.4);
+                Panel(canvas, curves, options, fontName, 0, title, left, height, xMax: 1, zoom, legend: false, "All steps");
+                Panel(canvas, curves, options, fontName, left, title, options.Width - left, height, xMax: zoom, shade: null, legend: true,
+                    string.Create(CultureInfo.InvariantCulture, $"Zoom: the first {zoom * 100:0.#}% removed"));
+            }
+            else
+            {
+                Panel(canvas, curves, options, fontName, 0, title, options.Width, height, xMax: 1, shade: null, legend: true, subtitle: null);
+            }
+
+            canvas.Flush();
+        }
+
+        return Drawing.EncodePng(bitmap);
+    }
+
+    /// <summary>One ScottPlot panel of the chart over x in [0, <paramref name="xMax"/>], drawn at (<paramref name="x"/>, <paramref name="y"/>).</summary>
+    private static void Panel(
+        SKCanvas canvas, IReadOnlyList<KeyValuePair<string, double[]>> curves, DeletionCurvePlotOptions options, string? fontName,
+        int x, int y, int width, int height, double xMax, double? shade, bool legend, string? subtitle)
     {
         using var plot = new Plot();
-        var palette = new ScottPlot.Palettes.ColorblindFriendly();
-        var colours = palette.Colors.Length;
+        if (shade is { } zoom)
+        {
+            var span = plot.Add.HorizontalSpan(0, zoom);
+            span.FillStyle.Color = Colors.Gray.WithAlpha(0.12);
+            span.LineStyle.Width = 0;
+        }
+
         for (var m = 0; m < curves.Count; m++)
         {
             var (name, values) = curves[m];
@@ -153,15 +239,11 @@ public static class DeletionCurvePlot
                 xs[i] = (double)i / (xs.Length - 1);
             }
 
-            var line = plot.Add.ScatterLine(xs, (double[])values.Clone(), palette.GetColor(m));
-            line.LegendText = name;
+            var (color, pattern) = Style(m);
+            var line = plot.Add.ScatterLine(xs, (double[])values.Clone(), color);
+            line.LegendText = LegendLabel(name, values, options);
             line.LineWidth = options.LineWidth;
-            line.LinePattern = (m / colours % 3) switch
-            {
-                0 => LinePattern.Solid,
-                1 => LinePattern.Dashed,
-                _ => LinePattern.Dotted,
-            };
+            line.LinePattern = pattern;
         }
 
         if (fontName is not null)
@@ -169,22 +251,36 @@ public static class DeletionCurvePlot
             plot.Font.Set(fontName);
         }
 
-        if (!string.IsNullOrEmpty(options.Title))
+        if (!string.IsNullOrEmpty(subtitle))
         {
-            plot.Title(options.Title, options.FontSize * 1.3f);
+            plot.Title(subtitle, options.FontSize);
         }
 
         plot.XLabel(options.XLabel, options.FontSize);
-        plot.YLabel(options.YLabel, options.FontSize);
+        if (x == 0)
+        {
+            plot.YLabel(options.YLabel, options.FontSize);
+        }
+
         plot.Axes.Bottom.TickLabelStyle.FontSize = options.FontSize * 0.85f;
         plot.Axes.Left.TickLabelStyle.FontSize = options.FontSize * 0.85f;
-        plot.Legend.FontSize = options.FontSize;
-        plot.ShowLegend(Edge.Right);
-        plot.Axes.SetLimitsX(0, 1);
+        if (legend)
+        {
+            plot.Legend.FontSize = options.FontSize;
+            plot.ShowLegend(Edge.Right);
+        }
+        else
+        {
+            plot.HideLegend();
+        }
+
+        plot.Axes.SetLimitsX(0, xMax);
         var (bottom, top) = YRange(curves, options);
         plot.Axes.SetLimitsY(bottom, top);
 
-        return plot.GetImageBytes(options.Width, options.Height, ImageFormat.Png);
+        using var panel = SKBitmap.Decode(plot.GetImageBytes(width, height, ImageFormat.Png))
+            ?? throw new InvalidOperationException("ScottPlot's panel could not be decoded.");
+        canvas.DrawBitmap(panel, x, y);
     }
 
     /// <summary>The y range: the options' ends where given, else the data's range padded by 5% (at least 0.05).</summary>

@@ -68,13 +68,14 @@ internal static class Drawing
         return sorted[lower] + ((sorted[upper] - sorted[lower]) * (rank - lower));
     }
 
-    /// <summary>Paints a signed map as a cell at (x, y), each value a scale×scale block, coloured by value / <paramref name="range"/>.</summary>
-    public static void PaintSigned(SKCanvas canvas, float[] values, int width, int x, int y, int scale, DivergingColorMap map, double range)
+    /// <summary>Paints a signed map as a cell at (x, y), each value a scale×scale block, coloured at its position on <paramref name="range"/>.</summary>
+    public static void PaintSigned(SKCanvas canvas, float[] values, int width, int x, int y, int scale, DivergingColorMap map, MapScale range)
     {
         using var paint = new SKPaint { IsAntialias = false, Style = SKPaintStyle.Fill };
         for (var i = 0; i < values.Length; i++)
         {
-            paint.Color = range > 0 ? map.Map(values[i] / range) : map.Neutral;
+            var t = range.Position(values[i]);
+            paint.Color = double.IsNaN(t) ? map.Neutral : map.Map(t);
             canvas.DrawRect(x + (i % width * scale), y + (i / width * scale), scale, scale, paint);
         }
     }

@@ -8,7 +8,10 @@ namespace Xwp.Plotting;
 /// grayscale in the first column, then one attribution map per method, method names as column titles.
 /// Maps use a diverging colour map centred at zero, each map scaled symmetrically by its own
 /// largest |value| (see <see cref="HeatmapGridOptions.ScalePercentile"/>), so white is zero, the most
-/// negative value is the map's negative end and the most positive value its positive end. Data pixels
+/// negative value is the map's negative end and the most positive value its positive end. A map whose
+/// values all have one sign and are all nonzero (RISE's are all positive) is by default drawn from its own
+/// minimum |value| (white) to its maximum instead (<see cref="HeatmapGridOptions.OneSignedMaps"/>), and a
+/// column whose maps are all drawn that way gets <c>(min–max)</c> after its title. Data pixels
 /// are upscaled by nearest neighbour (<see cref="HeatmapGridOptions.Scale"/>) so that they stay visible.
 /// </summary>
 public static class HeatmapGrid
@@ -31,17 +34,33 @@ public static class HeatmapGrid
         return RenderWith(methods, rows, options, new TextPainter(PlotFonts.Resolve(options.FontFile)));
     }
 
+    /// <summary>
+    /// Whether <paramref name="map"/> is drawn from its minimum to its maximum (its values all have one sign,
+    /// none is zero, and <see cref="HeatmapGridOptions.OneSignedMaps"/> is <see cref="OneSignedScale.MinToMax"/>)
+    /// rather than symmetrically about zero; for captions that explain the colours.
+    /// </summary>
+    /// <param name="map">The map's values, finite.</param>
+    /// <param name="options">The options the grid is drawn with; null for the defaults.</param>
+    /// <returns>True for the min-to-max scale.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="map"/> is null.</exception>
+    public static bool IsDrawnMinToMax(float[] map, HeatmapGridOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        return MapScale.Of(map, options ?? new HeatmapGridOptions()).OneSigned;
+    }
+
     /// <summary>Draws the grid with the given text painter (tests pass one without a font).</summary>
     internal static SKBitmap RenderWith(IReadOnlyList<string> methods, IReadOnlyList<HeatmapRow> rows, HeatmapGridOptions options, TextPainter text)
     {
         Check(methods, rows, options);
-        var titles = ColumnTitles(text, methods, options);
+        var scales = rows.Select(r => r.Maps.Select(m => MapScale.Of(m, options)).ToArray()).ToArray();
+        var titles = ColumnTitles(text, MarkedTitles(methods, scales), options);
         var layout = HeatmapLayout.Of(rows.Count, methods.Count, rows.Any(r => !string.IsNullOrEmpty(r.Label)), titles.Max(t => t.Length), options);
         var bitmap = Drawing.NewBitmap(layout.Width, layout.Height, nameof(rows));
         try
         {
             using var canvas = new SKCanvas(bitmap);
-            Paint(canvas, text, layout, titles, rows, options);
+            Paint(canvas, text, layout, titles, rows, scales, options);
             canvas.Flush();
             return bitmap;
         }
@@ -122,6 +141,13 @@ public static class HeatmapGrid
         }
     }
 
+    /// <summary>The suffix of a column whose maps are all drawn from their minimum to their maximum.</summary>
+    internal const string MinToMaxMark = " (min–max)";
+
+    /// <summary>The method titles, with <see cref="MinToMaxMark"/> after those whose every map is drawn min to max.</summary>
+    internal static IReadOnlyList<string> MarkedTitles(IReadOnlyList<string> methods, MapScale[][] scales) =>
+        [.. methods.Select((m, c) => scales.All(r => r[c].OneSigned) ? m + MinToMaxMark : m)];
+
     /// <summary>Each column's title as one line, or two when it is wider than the column and has a space to split at.</summary>
     private static string[][] ColumnTitles(TextPainter text, IReadOnlyList<string> methods, HeatmapGridOptions options)
     {
@@ -129,7 +155,8 @@ public static class HeatmapGrid
         return [.. methods.Prepend(options.InputColumnTitle).Select(t => text.Wrap(t, width, options.FontSize, bold: true))];
     }
 
-    private static void Paint(SKCanvas canvas, TextPainter text, HeatmapLayout layout, string[][] titles, IReadOnlyList<HeatmapRow> rows, HeatmapGridOptions options)
+    private static void Paint(
+        SKCanvas canvas, TextPainter text, HeatmapLayout layout, string[][] titles, IReadOnlyList<HeatmapRow> rows, MapScale[][] scales, HeatmapGridOptions options)
     {
         var size = options.FontSize;
         if (layout.TitleHeight > 0)
@@ -166,8 +193,7 @@ public static class HeatmapGrid
             for (var m = 0; m < row.Maps.Count; m++)
             {
                 var left = layout.ColumnLeft(m + 1);
-                var range = Drawing.SymmetricScale(row.Maps[m], options.ScalePercentile);
-                Drawing.PaintSigned(canvas, row.Maps[m], options.ImageWidth, left, top, options.Scale, options.ColorMap, range);
+                Drawing.PaintSigned(canvas, row.Maps[m], options.ImageWidth, left, top, options.Scale, options.ColorMap, scales[r][m]);
                 Drawing.FrameCell(canvas, left, top, layout.CellWidth, layout.CellHeight, options.Gap);
             }
         }
@@ -207,4 +233,43 @@ internal sealed record HeatmapLayout(
     public int RowTop(int row) => HeaderTop + HeaderHeight + (row * (CellHeight + Gap));
 
     public int ColorBarTop => RowTop(Rows - 1) + CellHeight;
+}
+
+/// <summary>
+/// How one map's values become positions in <c>[-1, 1]</c> of the colour map. Symmetric: <c>v / High</c>, where
+/// High is the <see cref="HeatmapGridOptions.ScalePercentile"/> of |value|. One-signed (all values of one sign,
+/// smallest |value| Low &gt; 0, and <see cref="OneSignedScale.MinToMax"/>): <c>sign · (|v| − Low) / (High − Low)</c>,
+/// so the map's smallest |value| is neutral and High is the end of its sign's half.
+/// </summary>
+internal readonly record struct MapScale(double Low, double High, bool OneSigned)
+{
+    public static MapScale Of(float[] values, HeatmapGridOptions options)
+    {
+        var high = Drawing.SymmetricScale(values, options.ScalePercentile);
+        if (options.OneSignedMaps == OneSignedScale.MinToMax && values.Length > 0)
+        {
+            var min = values.Min();
+            var max = values.Max();
+            var low = min >= 0 ? min : max <= 0 ? -max : 0.0;
+            if (low > 0 && high > low)
+            {
+                return new MapScale(low, high, OneSigned: true);
+            }
+        }
+
+        return new MapScale(0, high, OneSigned: false);
+    }
+
+    /// <summary>The value's position in <c>[-1, 1]</c> (clamped by the colour map), or NaN when the map is all zero.</summary>
+    public double Position(float value)
+    {
+        if (High <= Low)
+        {
+            return double.NaN;
+        }
+
+        return OneSigned
+            ? Math.Sign(value) * (Math.Abs((double)value) - Low) / (High - Low)
+            : value / High;
+    }
 }

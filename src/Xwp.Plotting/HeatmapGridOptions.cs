@@ -48,6 +48,12 @@ public sealed record HeatmapGridOptions
     /// </summary>
     public double ScalePercentile { get; init; } = 100.0;
 
+    /// <summary>
+    /// How a map whose values all have one sign, none of them zero, is coloured (e.g. RISE's maps, which are all
+    /// positive). Default <see cref="OneSignedScale.MinToMax"/>: from the map's minimum (white) to its maximum.
+    /// </summary>
+    public OneSignedScale OneSignedMaps { get; init; } = OneSignedScale.MinToMax;
+
     /// <summary>Draw input images with 0 white and 1 black instead of 0 black and 1 white. Default false.</summary>
     public bool InvertInput { get; init; }
 
@@ -71,6 +77,11 @@ public sealed record HeatmapGridOptions
         OptionChecks.InRange(RowLabelWidth, 0, 2000, nameof(RowLabelWidth));
         OptionChecks.NotNull(ColorMap, nameof(ColorMap));
         OptionChecks.Percentile(ScalePercentile, nameof(ScalePercentile));
+        if (!Enum.IsDefined(OneSignedMaps))
+        {
+            throw new ArgumentOutOfRangeException(nameof(OneSignedMaps), OneSignedMaps, "Not a OneSignedScale value.");
+        }
+
         OptionChecks.FontFile(FontFile, nameof(FontFile));
     }
 }

@@ -185,7 +185,7 @@ public static class WeightPatternGrid
             var (left, top) = layout.TileAt(k);
             var label = new SKRect(left - (options.Gap / 2f), top - layout.LabelHeight, left + layout.TileWidth + (options.Gap / 2f), top);
             text.Draw(canvas, $"#{neurons[k]}", label, options.FontSize, SKTextAlign.Center);
-            Drawing.PaintSigned(canvas, row, options.ImageWidth, left, top, options.Scale, options.ColorMap, Drawing.SymmetricScale(row, options.ScalePercentile));
+            Drawing.PaintSigned(canvas, row, options.ImageWidth, left, top, options.Scale, options.ColorMap, new MapScale(0, Drawing.SymmetricScale(row, options.ScalePercentile), OneSigned: false));
             Drawing.FrameCell(canvas, left, top, layout.TileWidth, layout.TileHeight, options.Gap);
         }
 

@@ -22,7 +22,8 @@ internal sealed class ReproduceCommand : ICommand
                            else the set embedded in Xwp.Data)
           --limit N        test images per dataset, the first ones of each class (default 1000 = 100 per class)
           --all            every test image
-          --out DIR        the report folder; models and maps saved there are reused on a rerun
+          --out DIR        the report folder; models and maps saved there are reused on a rerun when
+                           cache-manifest.json shows their content and settings unchanged
         """;
 
     public int Run(Arguments args)

@@ -27,7 +27,7 @@ internal sealed class DatasetResult
 
     public Dictionary<string, TimeSpan> PhaseTimes { get; } = [];
 
-    public List<string> Figures { get; } = [];
+    public List<ReportFigure> Figures { get; } = [];
 }
 
 /// <summary>One method's scores on one dataset.</summary>
@@ -38,3 +38,6 @@ internal sealed record MethodRow(
     SampleStatistics DeletionAuc,
     double[] MeanDeletionCurve,
     bool MapsReused);
+
+/// <summary>A picture of the report (file name in the report folder) and the caption index.html shows under it.</summary>
+internal sealed record ReportFigure(string File, string Caption);

@@ -20,7 +20,7 @@ internal static class Report
         WriteAtomically(Path.Combine(folder, "table.csv"), Csv(results));
         WriteAtomically(Path.Combine(folder, "table.json"), JsonReport(settings, results, elapsed));
         WriteAtomically(Path.Combine(folder, "index.html"), Html(settings, results, elapsed));
-        return ["table.md", "table.csv", "table.json", "index.html", .. results.SelectMany(r => r.Figures).Distinct()];
+        return ["table.md", "table.csv", "table.json", "index.html", .. results.SelectMany(r => r.Figures).Select(f => f.File).Distinct()];
     }
 
     /// <summary>Wall time per phase and dataset, and the warnings.</summary>
@@ -31,7 +31,9 @@ internal static class Report
         foreach (var r in results)
         {
             var phases = string.Join(", ", r.PhaseTimes.Select(p => string.Create(Inv, $"{p.Key} {p.Value.TotalSeconds:F1} s")));
-            b.AppendLine(Inv, $"  {r.Key}: {phases}; accuracy {r.TestAccuracy:P2}; {r.EvaluatedImages} images");
+            var reused = r.Rows.Count(row => row.MapsReused);
+            b.AppendLine(Inv, $"  {r.Key}: {phases}; accuracy {r.TestAccuracy:P2}; {r.EvaluatedImages} images; " +
+                              $"{(r.ModelReused ? "model reused" : "model trained")}, {reused} of {r.Rows.Count} maps reused");
             foreach (var w in r.Warnings)
             {
                 b.AppendLine(Inv, $"  warning ({r.Key}): {w}");
@@ -216,7 +218,7 @@ internal static class Report
                         mean_deletion_curve = row.MeanDeletionCurve,
                     };
                 }),
-                figures = r.Figures,
+                figures = r.Figures.Select(f => new { file = f.File, caption = f.Caption }),
             }),
         };
         return JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true });
@@ -253,7 +255,7 @@ internal static class Report
 
             foreach (var figure in r.Figures)
             {
-                b.AppendLine($"<figure><img src=\"{E(figure)}\" alt=\"{E(figure)}\"><figcaption>{E(figure)}</figcaption></figure>");
+                b.AppendLine($"<figure><img src=\"{E(figure.File)}\" alt=\"{E(figure.Caption)}\"><figcaption>{E(figure.Caption)} ({E(figure.File)})</figcaption></figure>");
             }
         }
 

@@ -20,6 +20,9 @@ internal sealed record ReproduceSettings
 
     public string? TmnistCsvPath { get; init; }
 
+    /// <summary>The methods of the table, made from the seed (tests swap in other options to see what a rerun recomputes).</summary>
+    public Func<long, IReadOnlyList<ReproductionMethod>> Methods { get; init; } = ReproductionMethod.All;
+
     /// <summary>Deletion: 1% of the features per step, all steps (docs/methods.md#deletion-and-insertion-auc).</summary>
     public int DeletionSteps => 100;
 

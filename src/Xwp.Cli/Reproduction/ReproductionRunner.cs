@@ -1,6 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Xwp.Data;
 using static TorchSharp.torch;
 
@@ -9,12 +9,14 @@ namespace Xwp.Cli.Reproduction;
 /// <summary>
 /// The paper's experiment end to end, per dataset: load the data, train 784-400-100-10 (or reuse the
 /// saved model), explain the selected test images with every method (or reuse saved maps), score
-/// Average Drop and Deletion AUC, and draw the figures. Everything it writes is written atomically
-/// and reused on a rerun when its inputs are unchanged, so an interrupted run resumes.
+/// Average Drop and Deletion AUC, and draw the figures. Everything it writes is written atomically.
+/// Models and maps are reused on a rerun only when <see cref="CacheManifest"/> shows that their content and
+/// the settings that made them are unchanged, so an interrupted run resumes and a damaged or outdated
+/// file is computed again (and the run says which and why). Evaluation and figures are always recomputed.
 /// </summary>
 internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSink progress, CancellationToken cancellationToken)
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+    private readonly CacheManifest _cache = CacheManifest.Load(settings.OutputFolder, progress.Warn);
 
     public DatasetResult Run(string datasetKey)
     {
@@ -33,7 +35,7 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
 
         times["data"] = Lap(watch);
 
-        var (model, reused) = LoadOrTrain(folder, datasetKey, train);
+        var (model, reused) = LoadOrTrain(datasetKey, train);
         using var _ = model;
         var accuracy = model.Accuracy(test.Images, test.Labels);
         progress.Line($"[{datasetKey}] test accuracy {accuracy:P2}{(reused ? " (saved model reused)" : "")}");
@@ -44,10 +46,20 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
         using var index = tensor(selection);
         using var x = test.Images.index_select(0, index);
         using var targets = model.Predict(x);
-        var modelHash = Hash(File.ReadAllBytes(ModelPath(folder)));
-        var selectionHash = Hash(selection.SelectMany(BitConverter.GetBytes).ToArray());
+        var data = new Dictionary<string, string>
+        {
+            ["library"] = CacheManifest.LibraryVersion,
+            ["model_sha256"] = CacheManifest.HashFile(ModelPath(folder)),
+            ["test_data"] = test.Source,
+            ["selection"] = settings.Limit is null ? $"all {selection.Length} test images" : $"--limit {settings.Limit}: {selection.Length} test images",
+            ["selection_sha256"] = Convert.ToHexString(SHA256.HashData(selection.SelectMany(BitConverter.GetBytes).ToArray())),
+            ["test_images_sha256"] = CacheManifest.HashTensors(x),
+            ["seed"] = settings.Seed.ToString(CultureInfo.InvariantCulture),
+            ["epochs"] = settings.Epochs.ToString(CultureInfo.InvariantCulture),
+            ["device"] = settings.Device,
+        };
 
-        var methods = ReproductionMethod.All(settings.Seed);
+        var methods = settings.Methods(settings.Seed);
         var maps = new Dictionary<string, Tensor>();
         var mapsReused = new HashSet<string>();
         try
@@ -55,7 +67,7 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
             foreach (var method in methods)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var (map, cached) = LoadOrExplain(folder, datasetKey, method, model, x, targets, modelHash, selectionHash);
+                var (map, cached) = LoadOrExplain(datasetKey, method, model, x, targets, data);
                 maps[method.Key] = map;
                 if (cached)
                 {
@@ -64,6 +76,7 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
             }
 
             times["explaining"] = Lap(watch);
+            progress.Line(CacheSummary(datasetKey, reused, methods, mapsReused));
 
             var builder = model.Evaluate(x, targets)
                 .Metrics(
@@ -127,30 +140,43 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
         _ => throw new InvalidOperationException($"Unknown dataset '{key}'."),
     };
 
-    private (Fcnn Model, bool Reused) LoadOrTrain(string folder, string key, ImageDataset train)
+    private (Fcnn Model, bool Reused) LoadOrTrain(string key, ImageDataset train)
     {
-        var path = ModelPath(folder);
-        var manifestPath = Path.Combine(folder, "model.json");
-        var manifest = new ModelManifest(train.Source, train.Count, settings.Epochs, settings.Seed, [784, 400, 100, 10]);
-        if (File.Exists(path) && File.Exists(manifestPath) && ReadJson<ModelManifest>(manifestPath) is { } saved && saved.Matches(manifest))
+        int[] layers = [784, 400, 100, 10];
+        var relative = $"{key}/model.xwp";
+        var path = ModelPath(Path.Combine(settings.OutputFolder, key));
+        var madeBy = new Dictionary<string, string>
+        {
+            ["library"] = CacheManifest.LibraryVersion,
+            ["train_data"] = train.Source,
+            ["train_images"] = train.Count.ToString(CultureInfo.InvariantCulture),
+            ["train_data_sha256"] = CacheManifest.HashTensors(train.Images, train.Labels),
+            ["layers"] = string.Join("-", layers),
+            ["epochs"] = settings.Epochs.ToString(CultureInfo.InvariantCulture),
+            ["seed"] = settings.Seed.ToString(CultureInfo.InvariantCulture),
+            ["device"] = settings.Device,
+        };
+        if (Reusable(relative, madeBy, "training again"))
         {
             try
             {
                 var loaded = Fcnn.Load(path);
-                if (loaded.IsTrained && loaded.LayerSizes.SequenceEqual(manifest.LayerSizes))
+                if (loaded.IsTrained && loaded.LayerSizes.SequenceEqual(layers))
                 {
                     return (MoveToDevice(loaded), true);
                 }
 
                 loaded.Dispose();
+                progress.Warn($"{relative}: not a trained {madeBy["layers"]} network — training again");
             }
             catch (InvalidDataException e)
             {
-                progress.Warn($"[{key}] the saved model cannot be used ({e.Message}); training again");
+                progress.Warn($"{relative}: cannot be read ({e.Message}) — training again");
             }
         }
 
-        var model = Fcnn.Create(new FcnnOptions { LayerSizes = manifest.LayerSizes, Seed = settings.Seed });
+        _cache.Forget(relative);
+        var model = Fcnn.Create(new FcnnOptions { LayerSizes = layers, Seed = settings.Seed });
         MoveToDevice(model);
         var options = new TrainingOptions { Epochs = settings.Epochs, Seed = settings.Seed };
         var batches = (train.Count + options.BatchSize - 1) / options.BatchSize;
@@ -159,17 +185,21 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
             (long)batches * settings.Epochs,
             report => model.Train(train.Images, train.Labels, options, new Reporter<TrainingProgress>(p => report(((long)(p.Epoch - 1) * p.Batches) + p.Batch)), cancellationToken));
         model.Save(path);
-        WriteJson(manifestPath, manifest);
+        _cache.Record(relative, madeBy);
         return (model, false);
     }
 
     private (Tensor Map, bool Reused) LoadOrExplain(
-        string folder, string key, ReproductionMethod method, Fcnn model, Tensor x, Tensor targets, string modelHash, string selectionHash)
+        string key, ReproductionMethod method, Fcnn model, Tensor x, Tensor targets, IReadOnlyDictionary<string, string> data)
     {
-        var mapPath = Path.Combine(folder, "maps", method.Key + ".npy");
-        var manifestPath = Path.Combine(folder, "maps", method.Key + ".json");
-        var manifest = new MapManifest(method.Key, method.Settings, modelHash, selectionHash, x.shape[0]);
-        if (File.Exists(mapPath) && File.Exists(manifestPath) && ReadJson<MapManifest>(manifestPath) == manifest)
+        var relative = $"{key}/maps/{method.Key}.npy";
+        var mapPath = Path.Combine(settings.OutputFolder, key, "maps", method.Key + ".npy");
+        var madeBy = new Dictionary<string, string>(data)
+        {
+            ["method"] = method.Key,
+            ["options"] = CacheManifest.Describe(method.Options),
+        };
+        if (Reusable(relative, madeBy, "recomputing"))
         {
             try
             {
@@ -179,13 +209,16 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
                     return (cached, true);
                 }
 
+                progress.Warn($"{relative}: shape [{string.Join(", ", cached.shape)}], expected [{string.Join(", ", x.shape)}] — recomputing");
                 cached.Dispose();
             }
-            catch (InvalidDataException)
+            catch (InvalidDataException e)
             {
-                // Damaged: computed again below.
+                progress.Warn($"{relative}: cannot be read ({e.Message}) — recomputing");
             }
         }
+
+        _cache.Forget(relative);
 
         var map = progress.Phase(
             $"[{key}] explain with {method.Display}",
@@ -195,8 +228,35 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
                 .WithCancellation(cancellationToken)
                 .Compute());
         NpyFile.Write(mapPath, map);
-        WriteJson(manifestPath, manifest);
+        _cache.Record(relative, madeBy);
         return (map, false);
+    }
+
+    /// <summary>Whether the manifest vouches for the cached file; when it does not and there is a reason, says it and what happens instead.</summary>
+    private bool Reusable(string relative, IReadOnlyDictionary<string, string> madeBy, string instead)
+    {
+        var (reusable, reason) = _cache.Check(relative, madeBy);
+        if (reason is not null)
+        {
+            progress.Warn($"{relative}: {reason} — {instead}");
+        }
+
+        return reusable;
+    }
+
+    /// <summary>One line saying what this dataset's run reused from the report folder and what it computed.</summary>
+    private static string CacheSummary(string key, bool modelReused, IReadOnlyList<ReproductionMethod> methods, IReadOnlySet<string> mapsReused)
+    {
+        var reused = methods.Where(m => mapsReused.Contains(m.Key)).Select(m => m.Key).ToList();
+        var computed = methods.Where(m => !mapsReused.Contains(m.Key)).Select(m => m.Key).ToList();
+        var model = modelReused ? "reused model.xwp" : "trained the model";
+        var maps = (reused.Count, computed.Count) switch
+        {
+            (_, 0) => $"reused all {reused.Count} maps",
+            (0, _) => $"computed all {computed.Count} maps",
+            _ => $"reused {reused.Count} maps ({string.Join(", ", reused)}), computed {computed.Count} ({string.Join(", ", computed)})",
+        };
+        return $"[{key}] cache: {model}; {maps}; evaluation and figures are always recomputed";
     }
 
     private void Check(DatasetResult result, EvaluationReport report)
@@ -248,34 +308,8 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
         return elapsed;
     }
 
-    private static string Hash(byte[] bytes) => Convert.ToHexString(SHA256.HashData(bytes));
-
-    private static T? ReadJson<T>(string path)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<T>(File.ReadAllText(path));
-        }
-        catch (JsonException)
-        {
-            return default;
-        }
-    }
-
-    private static void WriteJson<T>(string path, T value) =>
-        Report.WriteAtomically(path, JsonSerializer.Serialize(value, Json));
-
     private sealed class Reporter<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
     }
-
-    private sealed record ModelManifest(string Source, int TrainImages, int Epochs, long Seed, int[] LayerSizes)
-    {
-        public bool Matches(ModelManifest other) =>
-            Source == other.Source && TrainImages == other.TrainImages && Epochs == other.Epochs && Seed == other.Seed &&
-            LayerSizes.SequenceEqual(other.LayerSizes);
-    }
-
-    private sealed record MapManifest(string Method, string Settings, string ModelSha256, string SelectionSha256, long Images);
 }

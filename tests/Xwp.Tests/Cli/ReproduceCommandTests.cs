@@ -25,10 +25,14 @@ public sealed class ReproduceCommandTests : IDisposable
 
         ReproduceCommand.Run(settings, new PlainProgressSink(log), CancellationToken.None).Should().Be(0);
 
-        foreach (var file in new[] { "table.md", "table.csv", "table.json", "index.html", "first-layer-weights.png" })
+        foreach (var file in new[] { "table.md", "table.csv", "table.json", "index.html", CacheManifest.FileName })
         {
             File.Exists(Path.Combine(_dir, file)).Should().BeTrue(file);
         }
+
+        // Each dataset has its own weights picture; no copy of one of them under another name.
+        Directory.GetFiles(_dir, "*.png").Select(Path.GetFileName).Should().BeEquivalentTo(
+            datasets.SelectMany(d => new[] { $"heatmaps-{d}.png", $"deletion-curves-{d}.png", $"first-layer-weights-{d}.png" }));
 
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "table.json")));
         var results = json.RootElement.GetProperty("datasets").EnumerateArray().ToList();
@@ -69,7 +73,13 @@ public sealed class ReproduceCommandTests : IDisposable
         csv.Should().HaveCount(1 + (datasets.Length * MethodKeys.Length * 2));
         var markdown = File.ReadAllText(Path.Combine(_dir, "table.md"));
         markdown.Should().Contain("| XWP |").And.Contain("0.473", "the paper's Fashion-MNIST XWP AUC or another paper value is shown beside ours");
-        File.ReadAllText(Path.Combine(_dir, "index.html")).Should().Contain("<img src=\"heatmaps-tmnist-style.png\"");
+        var html = File.ReadAllText(Path.Combine(_dir, "index.html"));
+        html.Should().Contain("<img src=\"heatmaps-tmnist-style.png\"");
+        // Every figure has a caption that explains it.
+        System.Text.RegularExpressions.Regex.Matches(html, "<figure><img [^>]*><figcaption>[^<]{80,}</figcaption></figure>").Count
+            .Should().Be(3 * datasets.Length);
+        html.Should().Contain("(min–max)", "RISE's all-positive maps are drawn from their min to their max, and the caption says so");
+        html.Should().Contain("Deletion AUC, the area under its mean curve");
 
         // A rerun recomputes nothing that is there and valid.
         using var again = new StringWriter();

@@ -1,11 +1,14 @@
 using FluentAssertions;
 using Xunit;
+using ScottPlot;
 using Xwp.Plotting;
 
 namespace Xwp.Tests.Plotting;
 
 public class DeletionCurvePlotTests
 {
+    private static readonly LinePattern[] Patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted];
+
     private static readonly DeletionCurvePlotOptions Small = new() { Width = 400, Height = 300 };
 
     [Fact]
@@ -73,20 +76,77 @@ public class DeletionCurvePlotTests
         using var titled = PlotAssert.Decode(DeletionCurvePlot.RenderPng(curves, Small with { Title = "Deletion" }));
         using var retitled = PlotAssert.Decode(DeletionCurvePlot.RenderPng(curves, Small with { Title = "Deletiom" }));
 
-        var palette = new ScottPlot.Palettes.ColorblindFriendly();
-        Contains(titled, palette.GetColor(0)).Should().BeTrue("the first curve is drawn in the palette's first colour");
-        Contains(titled, palette.GetColor(1)).Should().BeTrue("the second curve is drawn in the palette's second colour");
-        // Titles that differ in one letter give pictures that differ only in the title band: the glyphs are drawn.
-        CountDifferent(titled, retitled, 0, 30).Should().BeGreaterThan(5);
-        CountDifferent(titled, retitled, 30, titled.Height).Should().Be(0);
+        Contains(titled, DeletionCurvePlot.Style(0).Color).Should().BeTrue("the first curve is drawn in the palette's first colour");
+        Contains(titled, DeletionCurvePlot.Style(1).Color).Should().BeTrue("the second curve is drawn in the palette's second colour");
+        // Titles that differ in one letter give pictures that differ only in the title band (⌈2.2 · 14⌉ = 31 px): the glyphs are drawn.
+        CountDifferent(titled, retitled, 0, 31).Should().BeGreaterThan(5);
+        CountDifferent(titled, retitled, 31, titled.Height).Should().Be(0);
     }
 
     [Fact]
     public void It_draws_without_a_registered_font()
     {
         var curves = new List<KeyValuePair<string, double[]>> { new("XWP", [1.0, 0.5, 0.0]) };
-        using var bitmap = PlotAssert.Decode(DeletionCurvePlot.Draw(curves, Small, fontName: null));
+        using var bitmap = PlotAssert.Decode(DeletionCurvePlot.Draw(curves, Small, fontName: null, new TextPainter(null)));
         (bitmap.Width, bitmap.Height).Should().Be((400, 300));
+    }
+
+    [Fact]
+    public void Ten_curves_get_ten_clearly_different_colours_and_patterns_alternate()
+    {
+        var styles = Enumerable.Range(0, 10).Select(DeletionCurvePlot.Style).ToList();
+
+        // Tableau 10, in order: the first is #1F77B4 (blue), the second #FF7F0E (orange).
+        styles[0].Color.ToHex().Should().Be("#1F77B4");
+        styles[1].Color.ToHex().Should().Be("#FF7F0E");
+        // Every pair of the ten colours is far apart in RGB (the closest pair in Tableau 10 differs by more than 60 of 255·√3).
+        for (var a = 0; a < 10; a++)
+        {
+            for (var b = a + 1; b < 10; b++)
+            {
+                Distance(styles[a].Color, styles[b].Color).Should().BeGreaterThan(60, $"curves {a} and {b} must be told apart");
+            }
+        }
+
+        styles.Select(s => s.Pattern).Take(4).Should().Equal(LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.Solid);
+        // Colours repeat after ten curves, but never with the same pattern before 30 (10 and 3 are coprime).
+        Enumerable.Range(0, 30).Select(DeletionCurvePlot.Style).Select(s => (s.Color.ToHex(), Array.IndexOf(Patterns, s.Pattern)))
+            .Should().OnlyHaveUniqueItems();
+
+        static double Distance(Color x, Color y) =>
+            Math.Sqrt(Math.Pow(x.R - y.R, 2) + Math.Pow(x.G - y.G, 2) + Math.Pow(x.B - y.B, 2));
+    }
+
+    [Fact]
+    public void The_legend_gives_each_curves_area_by_the_trapezoid_rule()
+    {
+        // x = 0, 0.5, 1: (1 + 0.5) / 2 · 0.5 + (0.5 + 0) / 2 · 0.5 = 0.375 + 0.125 = 0.5.
+        DeletionCurvePlot.Auc([1.0, 0.5, 0.0]).Should().BeApproximately(0.5, 1e-15);
+        // x = 0, 1/4, …, 1: (1 + 2·(0.2 + 0.1 + 0.1) + 0) / 2 · 1/4 = 1.8 / 8 = 0.225.
+        DeletionCurvePlot.Auc([1.0, 0.2, 0.1, 0.1, 0.0]).Should().BeApproximately(0.225, 1e-15);
+
+        DeletionCurvePlot.LegendLabel("XWP", [1.0, 0.2, 0.1, 0.1, 0.0], new DeletionCurvePlotOptions()).Should().Be("XWP (AUC 0.225)");
+        DeletionCurvePlot.LegendLabel("XWP", [1.0, 0.2, 0.1, 0.1, 0.0], new DeletionCurvePlotOptions { ShowAuc = false }).Should().Be("XWP");
+        FluentActions.Invoking(() => DeletionCurvePlot.Auc([1.0])).Should().Throw<ArgumentException>().WithMessage("*at least 2*");
+    }
+
+    [Fact]
+    public void The_zoom_panel_repeats_the_curves_over_the_first_fraction()
+    {
+        var curves = new Dictionary<string, double[]> { ["XWP"] = [1.0, 0.1, 0.05, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0] };
+        var options = new DeletionCurvePlotOptions { Width = 600, Height = 300, Title = null };
+
+        using var zoomed = PlotAssert.Decode(DeletionCurvePlot.RenderPng(curves, options));
+        using var single = PlotAssert.Decode(DeletionCurvePlot.RenderPng(curves, options with { ZoomTo = null }));
+        using var wider = PlotAssert.Decode(DeletionCurvePlot.RenderPng(curves, options with { ZoomTo = 0.5 }));
+
+        (zoomed.Width, zoomed.Height).Should().Be((600, 300));
+        // The second panel starts at 40% of the width (240 px); it shows the curve's colour only when it is drawn there.
+        var blue = DeletionCurvePlot.Style(0).Color;
+        ContainsIn(zoomed, blue, 240, 600).Should().BeTrue("the zoom panel draws the curve");
+        ContainsIn(zoomed, blue, 0, 240).Should().BeTrue("the full panel draws the curve");
+        CountDifferent(zoomed, single, 0, 300).Should().BeGreaterThan(1000, "one panel over [0, 1] is another picture");
+        CountDifferent(zoomed, wider, 0, 300).Should().BeGreaterThan(100, "a zoom to 50% is another picture");
     }
 
     [Fact]
@@ -141,6 +201,9 @@ public class DeletionCurvePlotTests
         Check(new DeletionCurvePlotOptions { YMin = double.NaN }, "YMin");
         Check(new DeletionCurvePlotOptions { YMax = double.PositiveInfinity }, "YMax");
         Check(new DeletionCurvePlotOptions { LineWidth = 0 }, "LineWidth");
+        Check(new DeletionCurvePlotOptions { ZoomTo = 0 }, "ZoomTo");
+        Check(new DeletionCurvePlotOptions { ZoomTo = 1 }, "ZoomTo");
+        Check(new DeletionCurvePlotOptions { ZoomTo = double.NaN }, "ZoomTo");
         Check(new DeletionCurvePlotOptions { FontSize = 1 }, "FontSize");
         Check(new DeletionCurvePlotOptions { XLabel = null! }, "XLabel");
         Check(new DeletionCurvePlotOptions { YLabel = null! }, "YLabel");
@@ -151,11 +214,13 @@ public class DeletionCurvePlotTests
             FluentActions.Invoking(options.Validate).Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be(name);
     }
 
-    private static bool Contains(SkiaSharp.SKBitmap bitmap, ScottPlot.Color colour)
+    private static bool Contains(SkiaSharp.SKBitmap bitmap, ScottPlot.Color colour) => ContainsIn(bitmap, colour, 0, bitmap.Width);
+
+    private static bool ContainsIn(SkiaSharp.SKBitmap bitmap, ScottPlot.Color colour, int left, int right)
     {
         for (var y = 0; y < bitmap.Height; y++)
         {
-            for (var x = 0; x < bitmap.Width; x++)
+            for (var x = left; x < right; x++)
             {
                 var c = bitmap.GetPixel(x, y);
                 if (c.Red == colour.R && c.Green == colour.G && c.Blue == colour.B)

@@ -122,6 +122,61 @@ public class HeatmapGridTests
     }
 
     [Fact]
+    public void A_map_of_positive_values_is_drawn_from_its_min_in_white_to_its_max_at_the_positive_end()
+    {
+        // [1, 2, 3]: all > 0, min 1, max 3, so 1 → (1 − 1) / (3 − 1) = 0 (white), 2 → 0.5, 3 → 1 (positive end).
+        // [−3, −2, −1]: all < 0, smallest |value| 1, largest 3, so −1 → white, −2 → −0.5, −3 → the negative end.
+        // (Without a font the titles "M (min–max)" and "N (min–max)" stay on one line, so the row starts at y = 7.)
+        var row = new HeatmapRow([0f, 0f, 0f], [[1f, 2f, 3f], [-3f, -2f, -1f]]);
+        using var bitmap = HeatmapGrid.RenderWith(["M", "N"], [row], Tiny, new TextPainter(null));
+
+        bitmap.Rgb(8 + 0, 7).Should().Be(Map.Neutral.Rgb());
+        bitmap.Rgb(8 + 2, 7).Should().Be(Map.Map(0.5).Rgb());
+        bitmap.Rgb(8 + 4, 7).Should().Be(Map.Positive.Rgb());
+        bitmap.Rgb(16 + 0, 7).Should().Be(Map.Negative.Rgb());
+        bitmap.Rgb(16 + 2, 7).Should().Be(Map.Map(-0.5).Rgb());
+        bitmap.Rgb(16 + 4, 7).Should().Be(Map.Neutral.Rgb());
+        HeatmapGrid.IsDrawnMinToMax([1f, 2f, 3f]).Should().BeTrue();
+        HeatmapGrid.IsDrawnMinToMax([-3f, -2f, -1f]).Should().BeTrue();
+    }
+
+    [Fact]
+    public void Maps_with_a_zero_or_both_signs_or_one_value_and_the_symmetric_option_keep_the_scale_centred_at_zero()
+    {
+        // [0, 1, 2]: the smallest |value| is 0, so min-to-max and symmetric agree: 1 → 0.5.
+        // [2, 2, 2]: one value, no range to spread: symmetric, 2 → the positive end.
+        // [1, 2, 4] with SymmetricAboutZero: 1 → 1/4, 2 → 1/2, 4 → 1.
+        var row = new HeatmapRow([0f, 0f, 0f], [[0f, 1f, 2f], [2f, 2f, 2f]]);
+        using var bitmap = HeatmapGrid.Render(["M", "N"], [row], Tiny);
+        bitmap.Rgb(8 + 2, 7).Should().Be(Map.Map(0.5).Rgb());
+        bitmap.Rgb(16 + 0, 7).Should().Be(Map.Positive.Rgb());
+        HeatmapGrid.IsDrawnMinToMax([0f, 1f, 2f]).Should().BeFalse();
+        HeatmapGrid.IsDrawnMinToMax([2f, 2f, 2f]).Should().BeFalse();
+        HeatmapGrid.IsDrawnMinToMax([-1f, 1f, 2f]).Should().BeFalse();
+
+        var symmetric = Tiny with { OneSignedMaps = OneSignedScale.SymmetricAboutZero };
+        using var centred = HeatmapGrid.Render(["M"], [new HeatmapRow([0f, 0f, 0f], [[1f, 2f, 4f]])], symmetric);
+        centred.Rgb(8 + 0, 7).Should().Be(Map.Map(0.25).Rgb());
+        centred.Rgb(8 + 2, 7).Should().Be(Map.Map(0.5).Rgb());
+        centred.Rgb(8 + 4, 7).Should().Be(Map.Positive.Rgb());
+        HeatmapGrid.IsDrawnMinToMax([1f, 2f, 4f], symmetric).Should().BeFalse();
+    }
+
+    [Fact]
+    public void A_column_whose_maps_are_all_drawn_min_to_max_says_so_in_its_title()
+    {
+        var positive = new[] { 1f, 2f, 3f };
+        var mixed = new[] { -1f, 0f, 1f };
+        MapScale[][] scales =
+        [
+            [MapScale.Of(positive, Tiny), MapScale.Of(mixed, Tiny), MapScale.Of(positive, Tiny)],
+            [MapScale.Of(positive, Tiny), MapScale.Of(positive, Tiny), MapScale.Of(mixed, Tiny)],
+        ];
+
+        HeatmapGrid.MarkedTitles(["RISE", "IG", "XWP"], scales).Should().Equal("RISE (min–max)", "IG", "XWP");
+    }
+
+    [Fact]
     public void A_lower_scale_percentile_saturates_the_largest_values()
     {
         // |values| sorted: 0, 1, 2, 3, 4; the 50th percentile is 2, so 1 → 0.5, 2 and 4 → the positive end.
@@ -211,6 +266,7 @@ public class HeatmapGridTests
         Check(new HeatmapGridOptions { ScalePercentile = 0 }, "ScalePercentile");
         Check(new HeatmapGridOptions { ScalePercentile = 100.5 }, "ScalePercentile");
         Check(new HeatmapGridOptions { ColorMap = null! }, "ColorMap");
+        Check(new HeatmapGridOptions { OneSignedMaps = (OneSignedScale)7 }, "OneSignedMaps");
         Check(new HeatmapGridOptions { InputColumnTitle = null! }, "InputColumnTitle");
         Check(new HeatmapGridOptions { FontFile = "/no/such/font.ttf" }, "FontFile");
 
