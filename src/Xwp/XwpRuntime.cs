@@ -66,11 +66,17 @@ public static class XwpRuntime
     }
 
     /// <summary>
-    /// The number of threads torch uses for intra-op parallelism on the CPU. Set it explicitly when
-    /// other busy work shares the cores: OpenMP threads that meet a busy core slow torch down many
-    /// times. The environment variable <c>XWP_NUM_THREADS</c> sets it at start-up.
+    /// The number of threads torch uses for intra-op parallelism on the CPU, from 1 to
+    /// <see cref="MaxThreads"/>. Set it explicitly when other busy work shares the cores. The
+    /// environment variable <c>XWP_NUM_THREADS</c> sets it at start-up.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    /// <remarks>
+    /// More threads than logical cores never speed torch up and can slow it down many times (each
+    /// thread waits for the others at every parallel region), and a mistyped count such as 100000
+    /// would spend minutes creating threads; such values are refused rather than silently clamped.
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1 or more than <see cref="MaxThreads"/>.</exception>
+    /// <exception cref="XwpNativeLibraryException">The native library cannot be loaded.</exception>
     public static int Threads
     {
         get
@@ -81,11 +87,17 @@ public static class XwpRuntime
 
         set
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(Threads));
+            CheckThreads(value, nameof(Threads));
             EnsureInitialized();
             set_num_threads(value);
         }
     }
+
+    /// <summary>
+    /// The largest value <see cref="Threads"/> accepts: the logical cores this process may use
+    /// (<see cref="Environment.ProcessorCount"/>, which honours CPU affinity and container limits).
+    /// </summary>
+    public static int MaxThreads => Environment.ProcessorCount;
 
     internal static NativeLoadResult? NativeLoadResult => _result;
 
@@ -106,17 +118,37 @@ public static class XwpRuntime
 
     private static void ApplyThreadsFromEnvironment()
     {
-        var text = Environment.GetEnvironmentVariable("XWP_NUM_THREADS");
+        if (ThreadsFromEnvironment(Environment.GetEnvironmentVariable("XWP_NUM_THREADS")) is { } threads)
+        {
+            set_num_threads(threads);
+        }
+    }
+
+    /// <summary>The thread count <c>XWP_NUM_THREADS</c> asks for: null when unset or blank.</summary>
+    /// <exception cref="XwpNativeLibraryException">The value is not an integer from 1 to <see cref="MaxThreads"/>.</exception>
+    internal static int? ThreadsFromEnvironment(string? text)
+    {
         if (string.IsNullOrWhiteSpace(text))
         {
-            return;
+            return null;
         }
 
-        if (!int.TryParse(text, out var threads) || threads < 1)
+        if (!int.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var threads) ||
+            threads < 1 || threads > MaxThreads)
         {
-            throw new XwpNativeLibraryException($"XWP_NUM_THREADS must be a positive integer, not '{text}'.");
+            throw new XwpNativeLibraryException(
+                $"XWP_NUM_THREADS must be an integer from 1 to {MaxThreads} (the logical cores this process may use), not '{text}'.");
         }
 
-        set_num_threads(threads);
+        return threads;
+    }
+
+    private static void CheckThreads(int value, string name)
+    {
+        if (value < 1 || value > MaxThreads)
+        {
+            throw new ArgumentOutOfRangeException(name, value,
+                $"Torch threads must be from 1 to {MaxThreads} (the logical cores this process may use), not {value}.");
+        }
     }
 }

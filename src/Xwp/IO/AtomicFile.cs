@@ -18,7 +18,7 @@ namespace Xwp.IO;
 /// </list>
 /// Every error names the path the caller gave, never the temporary file.
 /// </remarks>
-internal static class AtomicFile
+internal static partial class AtomicFile
 {
     /// <summary>Writes <paramref name="write"/>'s output to <paramref name="path"/> atomically.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder of the file (or of its link's target) does not exist.</exception>
@@ -26,25 +26,11 @@ internal static class AtomicFile
     public static void Write(string path, Action<Stream> write)
     {
         var target = ResolveTarget(path);
-        var folder = Path.GetDirectoryName(target)!;
-        var temp = Path.Combine(folder, $".{Path.GetFileName(target)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        var temp = TemporaryBeside(target, "tmp");
         var moved = false;
         try
         {
-            using (var stream = CreateTemporary(path, target, temp))
-            {
-                try
-                {
-                    write(stream);
-                    stream.Flush(flushToDisk: true);
-                }
-                catch (IOException e) when (e is not OutputPathException)
-                {
-                    throw new OutputPathException($"Writing {Describe(path, target)} failed: {e.Message.Replace(temp, target, StringComparison.Ordinal)}", e);
-                }
-            }
-
-            KeepPermissions(target, temp);
+            WriteTemporary(path, target, temp, write);
             File.Move(temp, target, overwrite: true);
             moved = true;
         }
@@ -53,6 +39,68 @@ internal static class AtomicFile
             if (!moved)
             {
                 DeleteQuietly(temp);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes several files so that either all of them get their new content or none changes: every
+    /// temporary file is written and flushed first (any failure there leaves every target as it was);
+    /// then they are renamed into place one by one, and if a rename fails, the files already renamed
+    /// get their old content back (or are removed, if they did not exist before).
+    /// </summary>
+    /// <exception cref="ArgumentException">Two entries name the same file (after following links).</exception>
+    /// <exception cref="IOException">See <see cref="Write(string, Action{Stream})"/>.</exception>
+    public static void WriteAll(IReadOnlyList<(string Path, Action<Stream> Write)> files) =>
+        WriteAll(files, static (from, to) => File.Move(from, to, overwrite: true));
+
+    /// <summary><see cref="WriteAll(IReadOnlyList{ValueTuple{string, Action{Stream}}})"/> with the rename step given, so that tests can make it fail.</summary>
+    internal static void WriteAll(IReadOnlyList<(string Path, Action<Stream> Write)> files, Action<string, string> move)
+    {
+        var targets = files.Select(f => ResolveTarget(f.Path)).ToList();
+        var duplicate = targets.GroupBy(t => t, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            var names = files.Where((_, i) => targets[i] == duplicate.Key).Select(f => $"'{f.Path}'");
+            throw new ArgumentException($"{string.Join(" and ", names)} name the same file; each output needs its own.", nameof(files));
+        }
+
+        var temps = new List<string>();
+        var backups = new List<string?>();
+        var committed = 0;
+        try
+        {
+            for (var i = 0; i < files.Count; i++)
+            {
+                temps.Add(TemporaryBeside(targets[i], "tmp"));
+                WriteTemporary(files[i].Path, targets[i], temps[i], files[i].Write);
+            }
+
+            // Old contents are kept (as a second name of the same file) until every rename has succeeded.
+            for (var i = 0; i < files.Count; i++)
+            {
+                backups.Add(File.Exists(targets[i]) ? Backup(files[i].Path, targets[i]) : null);
+            }
+
+            for (; committed < files.Count; committed++)
+            {
+                move(temps[committed], targets[committed]);
+            }
+        }
+        catch
+        {
+            for (var i = committed - 1; i >= 0; i--)
+            {
+                Restore(targets[i], backups[i]);
+            }
+
+            throw;
+        }
+        finally
+        {
+            foreach (var leftover in temps.Skip(committed).Concat(backups.OfType<string>()))
+            {
+                DeleteQuietly(leftover);
             }
         }
     }
@@ -76,8 +124,7 @@ internal static class AtomicFile
     public static void CheckWritable(string path)
     {
         var target = ResolveTarget(path);
-        var folder = Path.GetDirectoryName(target)!;
-        var probe = Path.Combine(folder, $".{Path.GetFileName(target)}.{Environment.ProcessId}.{Guid.NewGuid():N}.probe");
+        var probe = TemporaryBeside(target, "probe");
         CreateTemporary(path, target, probe).Dispose();
         DeleteQuietly(probe);
     }
@@ -119,6 +166,69 @@ internal static class AtomicFile
 
         return target;
     }
+
+    private static string TemporaryBeside(string target, string suffix) =>
+        Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.{Environment.ProcessId}.{Guid.NewGuid():N}.{suffix}");
+
+    /// <summary>Writes and flushes the temporary file, with the permission bits of the file it will replace.</summary>
+    private static void WriteTemporary(string path, string target, string temp, Action<Stream> write)
+    {
+        using (var stream = CreateTemporary(path, target, temp))
+        {
+            try
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            catch (IOException e) when (e is not OutputPathException)
+            {
+                throw new OutputPathException($"Writing {Describe(path, target)} failed: {e.Message.Replace(temp, target, StringComparison.Ordinal)}", e);
+            }
+        }
+
+        KeepPermissions(target, temp);
+    }
+
+    /// <summary>A second name for the current content of <paramref name="target"/>: a hard link where possible, else a copy.</summary>
+    private static string Backup(string path, string target)
+    {
+        var backup = TemporaryBeside(target, "old");
+        if (OperatingSystem.IsWindows() || HardLink(target, backup) != 0)
+        {
+            try
+            {
+                File.Copy(target, backup);
+            }
+            catch (IOException e)
+            {
+                throw new OutputPathException($"Cannot write {Describe(path, target)}: its current content could not be kept for a roll-back ({e.Message}).", e);
+            }
+        }
+
+        return backup;
+    }
+
+    private static void Restore(string target, string? backup)
+    {
+        try
+        {
+            if (backup is null)
+            {
+                File.Delete(target);
+            }
+            else
+            {
+                File.Move(backup, target, overwrite: true);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The original error is rethrown; a failed roll-back cannot be reported better than that.
+        }
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "link", StringMarshalling = System.Runtime.InteropServices.StringMarshalling.Utf8)]
+    private static partial int HardLink(string existing, string newPath);
 
     private static FileStream CreateTemporary(string path, string target, string temp)
     {

@@ -227,6 +227,75 @@ public sealed class AtomicFileTests : IDisposable
         Directory.GetFileSystemEntries(_dir).Should().Equal(fifo);
     }
 
+    [Fact]
+    public void WriteAll_writes_every_file()
+    {
+        var a = Path.Combine(_dir, "a.bin");
+        var b = Path.Combine(_dir, "b.bin");
+        File.WriteAllBytes(a, [0]);
+
+        AtomicFile.WriteAll([(a, s => s.Write([1, 1])), (b, s => s.Write([2]))]);
+
+        File.ReadAllBytes(a).Should().Equal(1, 1);
+        File.ReadAllBytes(b).Should().Equal(2);
+        Directory.GetFileSystemEntries(_dir).Should().BeEquivalentTo([a, b], "no temporary or backup file is left");
+    }
+
+    [Fact]
+    public void WriteAll_changes_nothing_when_the_second_file_cannot_be_written()
+    {
+        var a = Path.Combine(_dir, "a.bin");
+        File.WriteAllBytes(a, [7, 7]);
+        var b = Path.Combine(_dir, "missing", "b.bin");
+
+        var act = () => AtomicFile.WriteAll([(a, s => s.Write([1])), (b, s => s.Write([2]))]);
+
+        act.Should().Throw<DirectoryNotFoundException>().WithMessage($"Cannot write '{b}'*");
+        File.ReadAllBytes(a).Should().Equal(7, 7);
+        Directory.GetFileSystemEntries(_dir).Should().Equal(a);
+    }
+
+    [Fact]
+    public void WriteAll_rolls_back_the_renamed_files_when_a_later_rename_fails()
+    {
+        var existing = Path.Combine(_dir, "existing.bin");
+        var created = Path.Combine(_dir, "created.bin");
+        var third = Path.Combine(_dir, "third.bin");
+        File.WriteAllBytes(existing, [7, 7]);
+        var moves = 0;
+        void FailThirdMove(string from, string to)
+        {
+            if (++moves == 3)
+            {
+                throw new IOException("rename failed");
+            }
+
+            File.Move(from, to, overwrite: true);
+        }
+
+        var act = () => AtomicFile.WriteAll(
+            [(existing, s => s.Write([1])), (created, s => s.Write([2])), (third, s => s.Write([3]))], FailThirdMove);
+
+        act.Should().Throw<IOException>().WithMessage("rename failed");
+        moves.Should().Be(3, "the first two renames happened before the third failed");
+        File.ReadAllBytes(existing).Should().Equal([7, 7], "the replaced file got its old content back");
+        File.Exists(created).Should().BeFalse("a file that did not exist before is removed again");
+        Directory.GetFileSystemEntries(_dir).Should().Equal([existing], "no temporary or backup file is left");
+    }
+
+    [LinuxFact]
+    public void WriteAll_refuses_two_names_of_one_file()
+    {
+        var a = Path.Combine(_dir, "a.bin");
+        var link = Path.Combine(_dir, "link.bin");
+        File.CreateSymbolicLink(link, a);
+
+        var act = () => AtomicFile.WriteAll([(a, s => s.Write([1])), (link, s => s.Write([2]))]);
+
+        act.Should().Throw<ArgumentException>().WithMessage($"'{a}' and '{link}' name the same file*");
+        File.Exists(a).Should().BeFalse();
+    }
+
     private static void Run(string program, params string[] args)
     {
         TryRun(program, args).Should().BeTrue($"{program} {string.Join(' ', args)} should succeed");
