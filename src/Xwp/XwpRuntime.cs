@@ -7,8 +7,8 @@ namespace Xwp;
 
 /// <summary>
 /// Process-wide settings of the native runtime under Xwp: loading TorchSharp's native library
-/// (including on Linux distributions older than the one it was built on) and the number of
-/// threads torch uses.
+/// (including on Linux distributions older than the one it was built on), the number of threads
+/// torch uses and how idle threads wait (see <see cref="WaitPolicyDescription"/>).
 /// </summary>
 /// <remarks>
 /// Xwp loads the native library by itself before its first TorchSharp call; call
@@ -22,6 +22,7 @@ public static class XwpRuntime
 {
     private static readonly Lock Gate = new();
     private static NativeLoadResult? _result;
+    private static WaitPolicy? _waitPolicy;
     private static Exception? _failure;
 
     /// <summary>
@@ -37,6 +38,8 @@ public static class XwpRuntime
             {
                 try
                 {
+                    // Before libtorch loads: GNU OpenMP reads its wait policy once, when it is loaded.
+                    _waitPolicy = OpenMpDefaults.Apply();
                     _result = TorchNativeLoader.Load();
                     ApplyThreadsFromEnvironment();
                 }
@@ -62,6 +65,28 @@ public static class XwpRuntime
         {
             EnsureInitialized();
             return _result!.ToString();
+        }
+    }
+
+    /// <summary>
+    /// One line that says which OpenMP wait policy torch's CPU threads use and where it came from.
+    /// </summary>
+    /// <remarks>
+    /// On Linux, unless <c>OMP_WAIT_POLICY</c> is set, Xwp sets it to <c>PASSIVE</c> before libtorch
+    /// (and with it GNU OpenMP) is loaded: threads that wait for the others sleep at once instead of
+    /// spinning. With OpenMP's default, a run on a machine where another process keeps one core busy
+    /// was several times slower, because the threads spin against the one that lost its core at each of
+    /// the many small parallel regions. Set <c>OMP_WAIT_POLICY=ACTIVE</c> for spinning threads (a
+    /// little faster on a machine that is otherwise idle). If your code uses TorchSharp before anything
+    /// in Xwp, libtorch is already loaded and the policy can no longer change; the line then says so.
+    /// </remarks>
+    /// <exception cref="XwpNativeLibraryException">The native library cannot be loaded.</exception>
+    public static string WaitPolicyDescription
+    {
+        get
+        {
+            EnsureInitialized();
+            return _waitPolicy!.ToString();
         }
     }
 
