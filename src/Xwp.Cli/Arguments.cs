@@ -111,6 +111,25 @@ internal sealed class Arguments
         return value;
     }
 
+    /// <summary>
+    /// --threads: torch's intra-op threads, from 1 to the logical cores this process may use
+    /// (<see cref="XwpRuntime.MaxThreads"/>); larger values are refused, not clamped.
+    /// </summary>
+    /// <param name="fallback">The value when --threads is absent (0: leave torch's default).</param>
+    public int Threads(int fallback)
+    {
+        var text = Optional("threads");
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        var max = XwpRuntime.MaxThreads;
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= 1 && value <= max
+            ? value
+            : throw new UsageException($"--threads must be an integer from 1 to {max} (the logical cores this process may use), not '{text}'.");
+    }
+
     public long Long(string name, long fallback)
     {
         var text = Optional(name);

@@ -29,7 +29,7 @@ internal sealed class BenchCommand : ICommand
     {
         var images = args.Int("images", 1024, min: 1);
         var literalImages = args.Int("literal-images", 32, min: 1);
-        var threads = args.Int("threads", 2, min: 1);
+        var threads = args.Threads(Math.Min(2, XwpRuntime.MaxThreads));
         var repeat = args.Int("repeat", 3, min: 1);
         var seed = args.Long("seed", 0);
         var budget = args.Long("budget-mb", XwpOptions.DefaultMemoryBudgetBytes >> 20) << 20;

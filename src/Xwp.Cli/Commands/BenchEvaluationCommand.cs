@@ -29,7 +29,7 @@ internal sealed class BenchEvaluationCommand : ICommand
     {
         var images = args.Int("images", 1000, min: 1);
         var steps = args.Int("steps", 100, min: 1);
-        var threads = args.Int("threads", 2, min: 1);
+        var threads = args.Threads(Math.Min(2, XwpRuntime.MaxThreads));
         var repeat = args.Int("repeat", 3, min: 1);
         var batchSize = args.Int("batch-size", EvaluationMetric.DefaultBatchSize, min: 1);
         var budget = args.Long("budget-mb", CurveMetricOptions.DefaultMemoryBudgetBytes >> 20) << 20;

@@ -81,14 +81,15 @@ internal sealed class DataCommand(TextWriter? output = null) : ICommand
         var targetsOut = args.Required("targets-out");
         var options = SplitOptions(args);
         args.RejectUnknown();
+        OutputPaths.CheckFiles(("inputs-out", inputsOut), ("targets-out", targetsOut));
 
         using var data = Load(dataset, split, path, options);
         Describe(data, brief: true);
         var n = Math.Min(limit, data.Count);
         using (var scope = NewDisposeScope())
         {
-            NpyFile.Write(inputsOut, data.Images.narrow(0, 0, n));
-            NpyFile.Write(targetsOut, data.Labels.narrow(0, 0, n));
+            // Both files or neither: a failure on the second never leaves a new first beside an old second.
+            NpyFile.WriteAll([(inputsOut, data.Images.narrow(0, 0, n)), (targetsOut, data.Labels.narrow(0, 0, n))]);
         }
 
         _out.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -134,6 +135,7 @@ internal sealed class DataCommand(TextWriter? output = null) : ICommand
         var fontsList = args.Optional("fonts-list");
         var notice = args.Optional("notice");
         args.RejectUnknown();
+        OutputPaths.CheckFiles(("out", outPath), ("fonts-list", fontsList), ("notice", notice));
 
         var folders = path is null ? FontFiles.DefaultFolders() : [path];
         var result = FontDigitRenderer.RenderFolders(folders);
@@ -144,10 +146,7 @@ internal sealed class DataCommand(TextWriter? output = null) : ICommand
                 $"{DigitDatasetOptions.DefaultMinimumRenderedFonts}. Install the font packages listed in .ci/run and run 'npm ci' in data/fonts first.");
         }
 
-        using (var stream = new FileStream(outPath, FileMode.Create, FileAccess.Write))
-        {
-            EmbeddedDigits.Write(stream, result.Sets);
-        }
+        Xwp.IO.AtomicFile.Write(outPath, stream => EmbeddedDigits.Write(stream, result.Sets));
 
         var size = new FileInfo(outPath).Length;
         _out.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -162,13 +161,13 @@ internal sealed class DataCommand(TextWriter? output = null) : ICommand
             var licences = FontLicences.Describe(result.Sets);
             if (fontsList is not null)
             {
-                File.WriteAllText(fontsList, FontLicences.FontsTable(result.Sets, licences));
+                Xwp.IO.AtomicFile.WriteText(fontsList, FontLicences.FontsTable(result.Sets, licences));
                 _out.WriteLine($"Wrote '{fontsList}'.");
             }
 
             if (notice is not null)
             {
-                File.WriteAllText(notice, FontLicences.Notice(result.Sets, licences));
+                Xwp.IO.AtomicFile.WriteText(notice, FontLicences.Notice(result.Sets, licences));
                 _out.WriteLine($"Wrote '{notice}'.");
             }
         }

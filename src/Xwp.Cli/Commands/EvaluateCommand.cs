@@ -68,6 +68,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         var batchSize = args.Int("batch-size", EvaluationMetric.DefaultBatchSize, min: 1);
         args.RejectUnknown();
         modelArgs.Validate();
+        OutputPaths.CheckFiles(("curves-out", curvesOut));
 
         if (!(fraction > 0 && fraction <= 1))
         {

@@ -43,6 +43,7 @@ internal sealed class ExplainCommand : ICommand
         var batchSize = args.Int("batch-size", 256, min: 1);
         var attribution = ExplainMethods.Create(method, space, args);
         args.RejectUnknown();
+        OutputPaths.CheckFiles(("out", outPath));
 
         using var model = modelArgs.Load();
         using var inputs = ModelArguments.ReadInputs(inputsPath, model);

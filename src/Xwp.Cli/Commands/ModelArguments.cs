@@ -34,7 +34,7 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
         args.Optional("model"),
         args.Choice("activation", Activation.ReLU, Activations),
         args.Choice("device", "cpu", new Dictionary<string, string> { ["cpu"] = "cpu", ["cuda"] = "cuda" }),
-        args.Int("threads", 0, min: 0),
+        args.Threads(0),
         LayerOrderOption(args.Optional("layer-order")));
 
     /// <summary>Checks that exactly one way of naming the model was used.</summary>

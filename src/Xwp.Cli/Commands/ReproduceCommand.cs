@@ -51,8 +51,9 @@ internal sealed class ReproduceCommand : ICommand
             FashionMnistPath = args.Optional("fashion-mnist"),
             TmnistCsvPath = args.Optional("tmnist"),
         };
-        var threads = args.Int("threads", 0, min: 0);
+        var threads = args.Threads(0);
         args.RejectUnknown();
+        OutputPaths.CheckFolder("out", settings.OutputFolder, "index.html");
 
         if (threads > 0)
         {

@@ -85,15 +85,20 @@ public static class NpyFile
     /// header needs it), C order, little-endian. The tensor may live on any device and need not be
     /// contiguous; it is neither modified nor disposed. The file is written to a temporary file in the
     /// same folder and then renamed over <paramref name="path"/>, so readers never see half a file.
+    /// A symbolic link is written through: the file it points to gets the content, the link stays.
     /// </summary>
-    /// <param name="path">The file to write; an existing file is replaced.</param>
+    /// <param name="path">The file to write; an existing regular file is replaced (keeping its permission bits).</param>
     /// <param name="tensor">The tensor to write: float32, float64, int32, int64, uint8 or bool.</param>
     /// <exception cref="ArgumentNullException"><paramref name="tensor"/> is null.</exception>
     /// <exception cref="ArgumentException">
     /// <paramref name="path"/> is null or empty, or the tensor's element type is not supported.
     /// </exception>
-    /// <exception cref="IOException">The file cannot be written.</exception>
-    /// <exception cref="UnauthorizedAccessException">The folder or file may not be written.</exception>
+    /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="path"/> does not exist; the message names it.</exception>
+    /// <exception cref="IOException">
+    /// The file cannot be written: <paramref name="path"/> names a FIFO, a device, a socket or a folder
+    /// (which are refused, never replaced), files cannot be created in its folder, or writing failed.
+    /// The message names <paramref name="path"/>.
+    /// </exception>
     /// <exception cref="XwpNativeLibraryException">TorchSharp's native library cannot be loaded.</exception>
     public static void Write(string path, Tensor tensor)
     {
@@ -108,13 +113,39 @@ public static class NpyFile
         }
 
         using var scope = NewDisposeScope();
+        AtomicFile.Write(path, Writer(tensor));
+    }
+
+    /// <summary>
+    /// Writes several tensors to <c>.npy</c> files, each as <see cref="Write(string, Tensor)"/> would,
+    /// so that either every file gets its new content or none changes (see <see cref="AtomicFile.WriteAll(IReadOnlyList{ValueTuple{string, Action{Stream}}})"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">A dtype is not supported, or two paths name the same file.</exception>
+    /// <exception cref="IOException">A file cannot be written; then none was changed.</exception>
+    internal static void WriteAll(IReadOnlyList<(string Path, Tensor Tensor)> files)
+    {
+        XwpRuntime.EnsureInitialized();
+        using var scope = NewDisposeScope();
+        AtomicFile.WriteAll(files.Select(f => (f.Path, Writer(f.Tensor))).ToList());
+    }
+
+    /// <summary>The bytes of a .npy file for <paramref name="tensor"/>; call inside a dispose scope that outlives the writing.</summary>
+    private static Action<Stream> Writer(Tensor tensor)
+    {
+        if (NpyHeader.DescrOf(tensor.dtype) is null)
+        {
+            throw new ArgumentException(
+                $"Tensors of dtype {tensor.dtype} cannot be written to .npy; supported are {NpyHeader.SupportedList}.",
+                nameof(tensor));
+        }
+
         var data = tensor.detach().cpu().contiguous();
         var header = NpyHeader.Build(data.dtype, data.shape);
-        AtomicFile.Write(path, stream =>
+        return stream =>
         {
             stream.Write(header);
             ForEachChunk(data, chunk => stream.Write(chunk));
-        });
+        };
     }
 
     private static Tensor ReadChecked(string path, ScalarType[]? accepted, int? rank, ScalarType? convertTo)

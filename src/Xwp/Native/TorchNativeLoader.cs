@@ -52,6 +52,9 @@ internal static partial class TorchNativeLoader
     /// <summary>The file TorchSharp's P/Invokes resolve to on Linux.</summary>
     internal const string LibraryFileName = "libLibTorchSharp.so";
 
+    /// <summary>The core of libtorch, shipped by every backend package (TorchSharp-cpu, TorchSharp-cuda-*).</summary>
+    internal const string BackendFileName = "libtorch_cpu.so";
+
     private const int MaxPatchRounds = 8;
 
     /// <summary>Loads the library, patching a copy when needed.</summary>
@@ -74,6 +77,11 @@ internal static partial class TorchNativeLoader
         if (error is null)
         {
             return new NativeLoadResult(NativeLoadOutcome.LoadedAsIs, original, original, []);
+        }
+
+        if (MissingBackend(original, SearchDirectories()) is { } noBackend)
+        {
+            throw new XwpNativeLibraryException(noBackend);
         }
 
         var missing = MissingVersion(error, original)
@@ -111,7 +119,13 @@ internal static partial class TorchNativeLoader
     }
 
     /// <summary>Finds the shipped <c>libLibTorchSharp.so</c>: the host's native search directories, then the app folder.</summary>
-    internal static string? FindOriginal()
+    internal static string? FindOriginal() =>
+        SearchDirectories()
+            .Select(d => Path.Combine(d, LibraryFileName))
+            .FirstOrDefault(File.Exists);
+
+    /// <summary>Where the application's native libraries may be: the host's native search directories, the app folder, its runtimes folders.</summary>
+    internal static IReadOnlyList<string> SearchDirectories()
     {
         var directories = new List<string>();
         if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string nativeDirs)
@@ -122,10 +136,41 @@ internal static partial class TorchNativeLoader
         directories.Add(AppContext.BaseDirectory);
         directories.Add(Path.Combine(AppContext.BaseDirectory, "runtimes", RuntimeInformation.RuntimeIdentifier, "native"));
         directories.Add(Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-" + RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant(), "native"));
+        return directories;
+    }
 
-        return directories
-            .Select(d => Path.Combine(d, LibraryFileName))
-            .FirstOrDefault(File.Exists);
+    /// <summary>
+    /// When libtorch itself (<c>libtorch_cpu.so</c>, which every backend package ships) is neither beside
+    /// <paramref name="original"/> nor in any of <paramref name="directories"/>, the message that says
+    /// which package the application lacks; null when libtorch is there.
+    /// </summary>
+    /// <remarks>
+    /// The <c>TorchSharp</c> package carries only the bindings (<c>libLibTorchSharp.so</c>); libtorch comes
+    /// from <c>TorchSharp-cpu</c> or a CUDA package, which a library such as Xwp leaves to the application.
+    /// Without it, glibc's error names only <c>libtorch.so</c>, which does not say what to do.
+    /// </remarks>
+    internal static string? MissingBackend(string original, IEnumerable<string> directories)
+    {
+        // The shared .NET runtime's folder is among the host's search directories; it never holds libtorch.
+        var runtime = Path.TrimEndingDirectorySeparator(RuntimeEnvironment.GetRuntimeDirectory());
+        var searched = new[] { Path.GetDirectoryName(Path.GetFullPath(original))! }
+            .Concat(directories.Select(d => Path.TrimEndingDirectorySeparator(Path.GetFullPath(d))).Where(Directory.Exists))
+            .Where(d => !string.Equals(d, runtime, StringComparison.Ordinal))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        if (searched.Any(d => File.Exists(Path.Combine(d, BackendFileName))))
+        {
+            return null;
+        }
+
+        var version = typeof(TorchSharp.torch).Assembly.GetName().Version;
+        var torchSharp = version is null ? "the TorchSharp version in use" : $"{version.Major}.{version.Minor}.{version.Build}";
+        return $"TorchSharp's native backend (libtorch) is missing from this application: '{original}' is there, but " +
+               $"{BackendFileName} is in none of {string.Join(", ", searched.Select(d => $"'{d}'"))}. The TorchSharp package " +
+               "carries only the .NET bindings; add a backend package of the same version as TorchSharp " +
+               $"({torchSharp}) to the application's project: TorchSharp-cpu for CPUs " +
+               $"(dotnet add package TorchSharp-cpu --version {torchSharp}), or TorchSharp-cuda-linux / " +
+               "TorchSharp-cuda-windows for NVIDIA GPUs.";
     }
 
     /// <summary>The per-user cache: <c>$XWP_NATIVE_CACHE</c>, else <c>$XDG_CACHE_HOME/xwp/native</c>, else <c>~/.cache/xwp/native</c>.</summary>

@@ -16,6 +16,18 @@ internal sealed class LinuxFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A theory that needs Linux.</summary>
+internal sealed class LinuxTheoryAttribute : TheoryAttribute
+{
+    public LinuxTheoryAttribute()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Skip = "Needs Linux: glibc's environment and GNU OpenMP.";
+        }
+    }
+}
+
 /// <summary>
 /// The shipped <c>libLibTorchSharp.so</c> of TorchSharp 0.107, used read-only as the fixture.
 /// The facts below were read with <c>readelf -V -d -S --dyn-syms -r</c> and are written here so

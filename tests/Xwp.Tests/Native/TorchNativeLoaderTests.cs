@@ -201,6 +201,84 @@ public class TorchNativeLoaderTests
         TorchNativeLoader.DefaultCacheDirectory().Should().Be(Path.Combine(Path.GetTempPath(), "xwp-native-" + Environment.UserName));
     }
 
+    // ---- MissingBackend ---------------------------------------------------------------------
+
+    [Fact]
+    public void MissingBackend_names_the_package_to_add_when_libtorch_is_in_no_searched_folder()
+    {
+        using var dir = new TempDirectory();
+        var app = Directory.CreateDirectory(Path.Combine(dir.Path, "app")).FullName;
+        var runtimes = Path.Combine(app, "runtimes", "linux-x64", "native");
+        Directory.CreateDirectory(runtimes);
+        var bindings = Path.Combine(runtimes, "libLibTorchSharp.so");
+        File.WriteAllBytes(bindings, [0]);
+        File.WriteAllBytes(Path.Combine(app, "libtorch_cpu.so.bak"), [0]); // a near miss is not libtorch
+
+        var message = TorchNativeLoader.MissingBackend(bindings, [app, runtimes + "/"]);
+
+        message.Should().Be(
+            $"TorchSharp's native backend (libtorch) is missing from this application: '{bindings}' is there, but " +
+            $"libtorch_cpu.so is in none of '{runtimes}', '{app}'. The TorchSharp package carries only the .NET bindings; " +
+            "add a backend package of the same version as TorchSharp (0.107.0) to the application's project: TorchSharp-cpu " +
+            "for CPUs (dotnet add package TorchSharp-cpu --version 0.107.0), or TorchSharp-cuda-linux / TorchSharp-cuda-windows " +
+            "for NVIDIA GPUs.");
+    }
+
+    [Fact]
+    public void MissingBackend_is_null_when_libtorch_cpu_is_beside_the_bindings_or_in_a_searched_folder()
+    {
+        using var dir = new TempDirectory();
+        var bindings = Path.Combine(dir.Path, "libLibTorchSharp.so");
+        File.WriteAllBytes(bindings, [0]);
+        var other = Directory.CreateDirectory(Path.Combine(dir.Path, "other")).FullName;
+        File.WriteAllBytes(Path.Combine(other, "libtorch_cpu.so"), [0]);
+
+        TorchNativeLoader.MissingBackend(bindings, [other]).Should().BeNull();
+        TorchNativeLoader.MissingBackend(Path.Combine(other, "libLibTorchSharp.so"), []).Should().BeNull();
+        TorchNativeLoader.MissingBackend(bindings, []).Should().Contain("TorchSharp-cpu");
+    }
+
+    [LinuxFact]
+    public void MissingBackend_is_null_for_this_test_application_which_references_TorchSharp_cpu()
+    {
+        TorchNativeLoader.MissingBackend(Fixture.LibraryPath, TorchNativeLoader.SearchDirectories()).Should().BeNull();
+    }
+
+    [LinuxFact]
+    public void An_application_without_a_backend_package_is_told_to_add_TorchSharp_cpu()
+    {
+        // The managed assemblies and libLibTorchSharp.so of this test run, without libtorch: what an app that
+        // references Xwp (and so TorchSharp) but no TorchSharp-cpu gets. `xwp info` is run there in a new process.
+        using var dir = new TempDirectory();
+        var bin = AppContext.BaseDirectory;
+        foreach (var file in Directory.GetFiles(bin, "*.dll").Append(Fixture.LibraryPath))
+        {
+            File.Copy(file, Path.Combine(dir.Path, Path.GetFileName(file)));
+        }
+
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = dir.Path,
+        };
+        foreach (var arg in new[] { "exec", "--runtimeconfig", Path.Combine(bin, "Xwp.Tests.runtimeconfig.json"), Path.Combine(dir.Path, "Xwp.Cli.dll"), "info" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+
+        process.ExitCode.Should().Be(1, $"stdout: {stdout.Result}\nstderr: {stderr}");
+        stderr.Should().StartWith($"xwp info: TorchSharp's native backend (libtorch) is missing from this application: '{Path.Combine(dir.Path, "libLibTorchSharp.so")}' is there")
+            .And.Contain("TorchSharp-cpu")
+            .And.NotContain("GLIBCXX");
+        Directory.GetFiles(dir.Path, "libtorch*").Should().BeEmpty();
+    }
+
     // ---- NativeLoadResult -------------------------------------------------------------------
 
     [Fact]
