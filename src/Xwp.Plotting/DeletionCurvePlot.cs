@@ -57,7 +57,7 @@ public static class DeletionCurvePlot
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or as for <see cref="RenderPng(IEnumerable{KeyValuePair{string, double[]}}, DeletionCurvePlotOptions?)"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="IOException">The file cannot be written: its folder cannot be created, it names a FIFO, device or folder, or writing failed. A symbolic link is written through to its target.</exception>
     public static void SavePng(string path, IEnumerable<KeyValuePair<string, double[]>> curves, DeletionCurvePlotOptions? options = null)
     {
         Drawing.CheckPath(path, nameof(path));
@@ -71,7 +71,7 @@ public static class DeletionCurvePlot
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or as for <see cref="RenderPng(IEnumerable{KeyValuePair{string, double[][]}}, DeletionCurvePlotOptions?)"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="IOException">The file cannot be written: its folder cannot be created, it names a FIFO, device or folder, or writing failed. A symbolic link is written through to its target.</exception>
     public static void SavePng(string path, IEnumerable<KeyValuePair<string, double[][]>> perImageCurves, DeletionCurvePlotOptions? options = null)
     {
         Drawing.CheckPath(path, nameof(path));

@@ -139,29 +139,20 @@ internal static class Drawing
         return data.ToArray();
     }
 
-    /// <summary>Writes <paramref name="bytes"/> to <paramref name="path"/> through a temporary file in the same folder, so a reader never sees half a file.</summary>
+    /// <summary>
+    /// Writes <paramref name="bytes"/> to <paramref name="path"/> with Xwp's one safe writer: through a temporary
+    /// file in the target's folder (a reader never sees half a picture), through symbolic links to their target,
+    /// refusing FIFOs, devices and folders. A missing folder is created first, as the Save methods document.
+    /// </summary>
     public static void WriteAtomically(string path, byte[] bytes)
     {
-        var full = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(full);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(folder))
         {
             Directory.CreateDirectory(folder);
         }
 
-        var temporary = full + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
-        try
-        {
-            File.WriteAllBytes(temporary, bytes);
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary))
-            {
-                File.Delete(temporary);
-            }
-        }
+        Xwp.IO.AtomicFile.Write(path, bytes);
     }
 
     /// <summary>Checks a path argument of a Save method.</summary>

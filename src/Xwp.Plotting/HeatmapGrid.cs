@@ -93,7 +93,7 @@ public static class HeatmapGrid
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty, or as for <see cref="Render"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    /// <exception cref="IOException">The file cannot be written.</exception>
+    /// <exception cref="IOException">The file cannot be written: its folder cannot be created, it names a FIFO, device or folder, or writing failed. A symbolic link is written through to its target.</exception>
     public static void SavePng(string path, IReadOnlyList<string> methods, IReadOnlyList<HeatmapRow> rows, HeatmapGridOptions? options = null)
     {
         Drawing.CheckPath(path, nameof(path));
