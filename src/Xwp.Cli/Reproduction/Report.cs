@@ -5,10 +5,16 @@ using System.Text.Json;
 
 namespace Xwp.Cli.Reproduction;
 
-/// <summary>The report folder's text files: table.md, table.csv, table.json and index.html.</summary>
+/// <summary>
+/// The report folder's text files: table.md, table.csv, table.json, index.html and methods.md (a copy of the
+/// project's docs/methods.md, which the report cites, so that its links work wherever the folder is read).
+/// </summary>
 internal static class Report
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>The copy of docs/methods.md that every report folder holds.</summary>
+    public const string MethodsFile = "methods.md";
 
     private static readonly string[] PaperColumns = ["OCCL", "SHAP", "RISE", "IG", "LRP", "XWP", "XWP^c"];
 
@@ -20,7 +26,8 @@ internal static class Report
         WriteAtomically(Path.Combine(folder, "table.csv"), Csv(results));
         WriteAtomically(Path.Combine(folder, "table.json"), JsonReport(settings, results, elapsed));
         WriteAtomically(Path.Combine(folder, "index.html"), Html(settings, results, elapsed));
-        return ["table.md", "table.csv", "table.json", "index.html", .. results.SelectMany(r => r.Figures).Select(f => f.File).Distinct()];
+        WriteAtomically(Path.Combine(folder, MethodsFile), MethodsText());
+        return ["table.md", "table.csv", "table.json", "index.html", MethodsFile, .. results.SelectMany(r => r.Figures).Select(f => f.File).Distinct()];
     }
 
     /// <summary>Wall time per phase and dataset, and the warnings.</summary>
@@ -132,8 +139,8 @@ internal static class Report
         b.AppendLine("## What differs from the paper");
         b.AppendLine();
         b.AppendLine("- The typeface digits are TMNIST-style (rendered from installed fonts with the TMNIST recipe, or the set embedded in Xwp.Data), not the Kaggle TMNIST file, unless `--tmnist` named it; the source line above says which.");
-        b.AppendLine("- The paper's exact Deletion and Average Drop protocols (steps, truncation, masking) are not published; ours is stated above. Compare the *ordering* of methods, not absolute values (docs/methods.md#what-the-paper-leaves-open).");
-        b.AppendLine("- XWP^c is the \"by itself\" reading of eq. (5) (docs/methods.md#the-sign-of-xwpc); SHAP is KernelSHAP over 2×2 superpixels, with Shapley value sampling as an extra row; Random and Input magnitude are sanity rows.");
+        b.AppendLine("- The paper's exact Deletion and Average Drop protocols (steps, truncation, masking) are not published; ours is stated above. Compare the *ordering* of methods, not absolute values (" + MethodsLink("what-the-paper-leaves-open") + ").");
+        b.AppendLine("- XWP^c is the \"by itself\" reading of eq. (5) (" + MethodsLink("the-sign-of-xwpc") + "); SHAP is KernelSHAP over 2×2 superpixels, with Shapley value sampling as an extra row; Random and Input magnitude are sanity rows.");
         b.AppendLine();
         b.AppendLine(Inv, $"Wall time: {elapsed.TotalSeconds:F1} s.");
         return b.ToString();
@@ -259,9 +266,21 @@ internal static class Report
             }
         }
 
-        b.AppendLine(Inv, $"<p>Wall time {elapsed.TotalSeconds:F1} s. Details: <a href=\"table.md\">table.md</a>, <a href=\"table.csv\">table.csv</a>, <a href=\"table.json\">table.json</a>.</p>");
+        b.AppendLine(Inv, $"<p>Wall time {elapsed.TotalSeconds:F1} s. Details: <a href=\"table.md\">table.md</a>, <a href=\"table.csv\">table.csv</a>, <a href=\"table.json\">table.json</a>; how every method and metric is defined: <a href=\"{MethodsFile}\">{MethodsFile}</a>.</p>");
         b.AppendLine("</body></html>");
         return b.ToString();
+    }
+
+    /// <summary>A Markdown link to a section of the methods.md written beside the table.</summary>
+    internal static string MethodsLink(string anchor) => $"[{MethodsFile}#{anchor}]({MethodsFile}#{anchor})";
+
+    /// <summary>docs/methods.md as the build embedded it.</summary>
+    internal static string MethodsText()
+    {
+        using var stream = typeof(Report).Assembly.GetManifestResourceStream("Xwp.Cli.methods.md")
+            ?? throw new InvalidOperationException("The build did not embed methods.md in Xwp.Cli.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
     }
 
     /// <summary>A Markdown table cell: pipes escaped.</summary>

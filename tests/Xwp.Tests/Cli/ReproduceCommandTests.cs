@@ -30,6 +30,11 @@ public sealed class ReproduceCommandTests : IDisposable
             File.Exists(Path.Combine(_dir, file)).Should().BeTrue(file);
         }
 
+        // The report cites methods.md#…; the folder holds that file, the repository's docs/methods.md byte for byte.
+        File.ReadAllText(Path.Combine(_dir, Report.MethodsFile))
+            .Should().Be(File.ReadAllText(Path.Combine(Xwp.Tests.Docs.ReadmeTests.RepositoryRoot(), "docs", "methods.md")));
+        File.ReadAllText(Path.Combine(_dir, "table.md")).Should().Contain("](methods.md#the-sign-of-xwpc)");
+
         // Each dataset has its own weights picture; no copy of one of them under another name.
         Directory.GetFiles(_dir, "*.png").Select(Path.GetFileName).Should().BeEquivalentTo(
             datasets.SelectMany(d => new[] { $"heatmaps-{d}.png", $"deletion-curves-{d}.png", $"first-layer-weights-{d}.png" }));

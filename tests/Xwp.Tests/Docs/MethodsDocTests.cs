@@ -70,7 +70,7 @@ public partial class MethodsDocTests
     [GeneratedRegex(@"\bSPEC\b|shared/|specification §")]
     private static partial Regex OutsidePattern();
 
-    [GeneratedRegex(@"docs/methods\.md#(?<anchor>[\w-]+)")]
+    [GeneratedRegex(@"(?:(?:docs/)?methods\.md#|MethodsLink\("")(?<anchor>[\w-]+)")]
     private static partial Regex CitationPattern();
 
     [GeneratedRegex(@"\]\(#(?<anchor>[\w-]+)\)")]
