@@ -103,7 +103,7 @@ internal sealed record BenchCase(
                     ["rule"] = lrp.Rule == LrpRule.Epsilon ? "epsilon" : throw new InvalidOperationException($"The peer runs the ε-rule only, not {lrp.Rule}."),
                     ["epsilon"] = lrp.Epsilon,
                 }),
-            new("saliency", "Saliency", "|gradient| (defaults)", Attributions.Saliency(saliency), LargeImages, "Captum Saliency", true,
+            new("saliency", "Saliency", "absolute gradient (defaults)", Attributions.Saliency(saliency), LargeImages, "Captum Saliency", true,
                 new Dictionary<string, object>(Space(saliency.OutputSpace)) { ["abs"] = saliency.Absolute }),
             new("inputxgradient", "Input×Gradient", "defaults", Attributions.InputXGradient(inputXGradient), LargeImages, "Captum InputXGradient", true,
                 Space(inputXGradient.OutputSpace)),

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -229,8 +230,8 @@ internal sealed class BenchCommand : ICommand
 
     private static void WriteJson(FastPathResult fastPath, IReadOnlyList<MethodTiming> rows, int images, int literalImages, int threads, int repeat, long seed)
     {
-        using var stdout = Console.OpenStandardOutput();
-        using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true }))
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("command", "xwp " + string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
@@ -285,7 +286,7 @@ internal sealed class BenchCommand : ICommand
             w.WriteEndObject();
         }
 
-        stdout.WriteByte((byte)'\n');
+        Console.Out.WriteLine(Encoding.UTF8.GetString(buffer.ToArray()));
     }
 
     internal static Tensor Run(Fcnn model, Tensor inputs, AttributionMethod method) =>
