@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 
 namespace Xwp.Cli.Commands;
@@ -13,6 +14,11 @@ namespace Xwp.Cli.Commands;
 /// </summary>
 internal static class BenchLoad
 {
+    /// <summary>The children running now, stopped if the bench is terminated (SIGTERM) before its own clean-up runs.</summary>
+    private static readonly List<Process> Children = [];
+
+    private static volatile bool _terminated;
+
     public static int Run(Arguments args)
     {
         var limit = args.Int("limit", 100, min: 1);
@@ -33,11 +39,20 @@ internal static class BenchLoad
         }
 
         var shown = "xwp " + string.Join(' ', reproduce);
+        // Ctrl+C reaches the children through the terminal; a SIGTERM or SIGHUP sent to the bench alone does not.
+        // The handler stops the children and lets the run end as cancelled, so the temporary folders go too.
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Terminate);
+        using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, Terminate);
         Console.Error.WriteLine($"xwp bench --load: timing '{shown}' idle …");
         var idle = TimeReproduce(reproduce);
         Console.Error.WriteLine($"xwp bench --load: {idle:F1} s idle; timing it again beside a busy core …");
         double loaded;
         double busyShare;
+        if (_terminated)
+        {
+            throw new OperationCanceledException();
+        }
+
         using (var busy = StartBusyLoop())
         {
             try
@@ -50,6 +65,7 @@ internal static class BenchLoad
             finally
             {
                 Stop(busy);
+                Track(busy, add: false);
             }
         }
 
@@ -80,7 +96,7 @@ internal static class BenchLoad
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| one core busy | {loaded:F1} |"));
             Console.WriteLine();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"Loaded / idle: {loaded / idle:F2}× (the busy loop used {busyShare:P0} of a core while the loaded run ran)."));
+                $"Loaded / idle: {loaded / idle:F2}× (the busy loop used {100 * busyShare:F0}% of a core while the loaded run ran)."));
         }
 
         return 0;
@@ -161,19 +177,25 @@ internal static class BenchLoad
             };
             var watch = Stopwatch.StartNew();
             process.Start();
+            Track(process, add: true);
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
             try
             {
                 process.WaitForExit();
             }
-            catch
+            finally
             {
-                process.Kill(entireProcessTree: true);
-                throw;
+                Stop(process);
+                Track(process, add: false);
             }
 
             var seconds = watch.Elapsed.TotalSeconds;
+            if (_terminated)
+            {
+                throw new OperationCanceledException();
+            }
+
             if (process.ExitCode != 0)
             {
                 string last;
@@ -206,17 +228,54 @@ internal static class BenchLoad
     private static Process StartBusyLoop()
     {
         var start = Self(["bench", "--" + BenchCommand.BusyLoopOption, Environment.ProcessId.ToString(CultureInfo.InvariantCulture)]);
-        return Process.Start(start) ?? throw new InvalidOperationException("Could not start the busy-loop process.");
+        var busy = Process.Start(start) ?? throw new InvalidOperationException("Could not start the busy-loop process.");
+        Track(busy, add: true);
+        return busy;
     }
 
-    private static void Stop(Process busy)
+    private static void Terminate(PosixSignalContext context)
+    {
+        _terminated = true;
+        context.Cancel = true;
+        StopChildren();
+    }
+
+    private static void Track(Process process, bool add)
+    {
+        lock (Children)
+        {
+            if (add)
+            {
+                Children.Add(process);
+            }
+            else
+            {
+                Children.Remove(process);
+            }
+        }
+    }
+
+    private static void StopChildren()
+    {
+        lock (Children)
+        {
+            foreach (var child in Children)
+            {
+                Stop(child);
+            }
+
+            Children.Clear();
+        }
+    }
+
+    private static void Stop(Process child)
     {
         try
         {
-            if (!busy.HasExited)
+            if (!child.HasExited)
             {
-                busy.Kill(entireProcessTree: true);
-                busy.WaitForExit();
+                child.Kill(entireProcessTree: true);
+                child.WaitForExit();
             }
         }
         catch (InvalidOperationException)
