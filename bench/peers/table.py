@@ -41,7 +41,8 @@ def main():
         if p["max_abs_diff"] is None:
             diff = "n/a (sampled)"
         else:
-            diff = f"{p['max_abs_diff']:.1e} (of {p['max_abs_xwp']:.1e}, {p['compared_images']} images)"
+            diff = (f"{p['max_abs_diff']:.1e} (largest value {p['max_abs_xwp']:.1e}; "
+                    f"{p['images_above_1e-6']} of {p['compared_images']} images above 1e-6)")
         print(f"| {m['name']} | {m['settings']} | {m['images']:,} | {rate(m['images_per_second'])} | {p['peer']} "
               f"| {rate(p['images_per_second'])} | {best} | {m['images_per_second'] / p['images_per_second']:.1f}× | {diff} |")
     fast = xwp.get("fast_path")
