@@ -144,7 +144,7 @@ def peer(work, key, p):
     if key == "xwp" or key == "xwpc":
         complement = key == "xwpc"
         run = lambda x, t, c: xwp_rank1(work, x, t, space, c["pairs_chunk"], complement)
-        configs = [{"batch": b, "pairs_chunk": k} for b in (256, 1024, 4096) for k in (4096, 16384, 65536)]
+        configs = [{"batch": b, "pairs_chunk": k} for b in (256, 1024, 4096) for k in (1024, 4096, 16384)]
         return run, configs
 
     if key == "xwp-literal":
@@ -194,9 +194,10 @@ def peer(work, key, p):
                                 method=p["method"], internal_batch_size=c["internal_batch_size"])
 
         steps = p["n_steps"]
+        # Fewer rows per pass run faster here (they stay in cache), so small batches and chunks are tried too.
         configs = [{"batch": b, "internal_batch_size": k}
-                   for b in (64, 256, 1024, 4096) for k in (None, 8192, 32768)
-                   if (k is None and b * steps <= 65536) or (k is not None and k < b * steps)]
+                   for b in (16, 64, 256, 1024, 4096) for k in (None, 2048, 8192)
+                   if (k is None and b * steps <= 16384) or (k is not None and k < b * steps)]
         return run, configs
 
     large = [{"batch": b} for b in (256, 1024, 4096, 16384, 65536)]
@@ -261,8 +262,8 @@ def bench_method(work, entry, repeat, max_seconds, log):
         t = work.targets[:batch]
         seconds, warm, _ = timed(lambda: run(x, t, c), repeat)
         rate = batch / seconds
-        per_image = min(warm, seconds) / batch
-        seconds_per_image = per_image if seconds_per_image is None else min(seconds_per_image, per_image)
+        # The next configuration is as large or larger: estimate it from this one, not from the fastest so far.
+        seconds_per_image = min(warm, seconds) / batch
         tried.append({**c, "seconds": seconds, "images_per_second": rate})
         log(f"  {key}: {json.dumps(c)} -> {rate:,.1f} images/s")
     measured = [c for c in tried if "images_per_second" in c]

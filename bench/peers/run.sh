@@ -4,7 +4,8 @@
 #      the targets, Xwp's maps of the first images and every method's settings;
 #   2. peers.py times the PyTorch/Captum peers on them (several batch sizes, the fastest counts) and
 #      compares their maps with Xwp's;
-#   3. `xwp bench --json` times Xwp on the same work right after, with the same threads and seed;
+#   3. `xwp bench --json` times Xwp on the same work right after, with the same threads and seed, on as
+#      many images per call as each peer was fastest at;
 #   4. table.py prints one table.
 #
 # Usage: bench/peers/run.sh [--threads 2] [--repeat 3] [--seed 0] [--out DIR] [any other `xwp bench` option]
@@ -43,7 +44,9 @@ common=(--peers-only --threads "$threads" --seed "$seed" "${passthrough[@]}")
 rm -rf "$out/export"
 "$XWP" bench --export "$out/export" "${common[@]}" >&2
 "$python" "$here/peers.py" --export "$out/export" --threads "$threads" --repeat "$repeat" --out "$out/peers.json"
-"$XWP" bench --json --repeat "$repeat" "${common[@]}" > "$out/xwp.json"
+# Xwp is timed on as many images per call as the peer was fastest at, so both sides do the same work per call.
+batches="$("$python" "$here/table.py" --batches "$out/peers.json")"
+"$XWP" bench --json --repeat "$repeat" "${common[@]}" --method-images "$batches" > "$out/xwp.json"
 command="bench/peers/run.sh --threads $threads --repeat $repeat --seed $seed${passthrough:+ ${passthrough[*]}}"
 "$python" "$here/table.py" "$out/peers.json" "$out/xwp.json" "$command" | tee "$out/table.md"
 echo "(JSON and the exported files are in $out)" >&2

@@ -2,6 +2,7 @@
 """Join the JSON of `peers.py` and of `xwp bench --json` into one Markdown table.
 
 Usage: table.py PEERS.json XWP.json [COMMAND]
+       table.py --batches PEERS.json   (prints KEY=N,... : the images per call each peer was fastest at)
 Per method: Xwp's images/s, the peer's best images/s (and the batch it was fastest at), Xwp / peer,
 and the largest absolute difference between the two maps (methods without randomness only).
 """
@@ -15,6 +16,10 @@ def rate(value):
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--batches":
+        with open(sys.argv[2], encoding="utf-8") as f:
+            print(",".join(f"{m['key']}={m['best']['batch']}" for m in json.load(f)["methods"]))
+        return
     if len(sys.argv) not in (3, 4):
         sys.exit(__doc__.strip().splitlines()[2])
     with open(sys.argv[1], encoding="utf-8") as f:
@@ -29,9 +34,10 @@ def main():
         print(f"Command: `{sys.argv[3]}`")
     print(f"xwp: `{xwp['command']}`; peers: torch {peers['torch']}, Captum {peers['captum']}, `{peers['command']}`.")
     print(f"Network {xwp['network']}, {xwp['threads']} thread(s) on both sides, best of {xwp['repeat']} (xwp) and "
-          f"{peers['repeat']} (peers) after a warm-up; the peer is timed at several batch sizes and its fastest counts.")
+          f"{peers['repeat']} (peers) after a warm-up. The peer is timed at several batch sizes and its fastest setting "
+          "counts; Xwp is then timed on the same number of images per call.")
     print()
-    print("| method | settings | images | Xwp images/s | peer | peer images/s | peer's best batch | Xwp / peer | max abs diff |")
+    print("| method | settings | images per call | Xwp images/s | peer | peer images/s | peer's fastest setting | Xwp / peer | max abs diff |")
     print("|---|---|---:|---:|---|---:|---|---:|---:|")
     for m in xwp["methods"]:
         p = by_key.get(m["key"])

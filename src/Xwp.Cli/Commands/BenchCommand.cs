@@ -26,7 +26,7 @@ internal sealed class BenchCommand : ICommand
 
     public string Usage => """
         Usage: xwp bench [--images 1024] [--literal-images 32] [--threads 2] [--repeat 3] [--seed 0] [--budget-mb 256]
-                         [--method-images N] [--methods KEY,...] [--peers-only] [--json] [--export DIR [--compare-images 256]]
+                         [--method-images N | KEY=N,...] [--methods KEY,...] [--peers-only] [--json] [--export DIR [--compare-images 256]]
                xwp bench --load [--limit 100] [--datasets fashion-mnist,tmnist-style] [--epochs 10] [--json]
 
           --images          images for the fast path (the literal path uses --literal-images of them)
@@ -34,7 +34,8 @@ internal sealed class BenchCommand : ICommand
           --repeat          timed repetitions; the best is reported
           --method-images   images for every row of the method table (default: 65,536 for LRP, saliency and
                             input×gradient, 4,096 for IG, 1,024 for the other methods with a peer, 256 for the rest;
-                            --literal-images for literal XWP); 0 skips the table
+                            --literal-images for literal XWP); 0 skips the table. KEY=N,... sets single rows
+                            (bench/peers/run.sh uses it to time Xwp at the batch size where each peer was fastest)
           --methods         only these rows of the method table (keys: xwp, xwp-literal, xwpc, occlusion, kernelshap,
                             svs, ig, lrp, saliency, inputxgradient, feature-ablation, kernelshap-defaults,
                             kernelshap-paper, svs-pixels, rise, random, input-magnitude)
@@ -66,7 +67,7 @@ internal sealed class BenchCommand : ICommand
         var repeat = args.Int("repeat", 3, min: 1);
         var seed = args.Long("seed", 0);
         var budget = args.Long("budget-mb", XwpOptions.DefaultMemoryBudgetBytes >> 20) << 20;
-        var methodImages = args.Optional("method-images") is null ? (int?)null : args.Int("method-images", 0, min: 0);
+        var (methodImages, rowImages) = MethodImages(args);
         var only = args.Optional("methods");
         var peersOnly = args.Flag("peers-only");
         var json = args.Flag("json");
@@ -77,7 +78,7 @@ internal sealed class BenchCommand : ICommand
 
         XwpRuntime.Threads = threads;
         int[] sizes = [784, 400, 100, 10];
-        var cases = SelectCases(literalImages, methodImages, only, peersOnly);
+        var cases = SelectCases(literalImages, methodImages, rowImages, only, peersOnly);
         using var model = BenchFixtures.PerturbedModel(sizes, seed);
         var caseRows = cases.Count == 0 ? 0 : cases.Max(c => c.Images);
         var inputRows = export is null ? Math.Max(images, caseRows) : Math.Max(1, caseRows);
@@ -125,9 +126,44 @@ internal sealed class BenchCommand : ICommand
         return 0;
     }
 
-    private static List<BenchCase> SelectCases(int literalImages, int? methodImages, string? only, bool peersOnly)
+    /// <summary><c>--method-images N</c> (every row) or <c>--method-images KEY=N,...</c> (those rows).</summary>
+    private static (int? All, Dictionary<string, int> Rows) MethodImages(Arguments args)
+    {
+        var rows = new Dictionary<string, int>(StringComparer.Ordinal);
+        var text = args.Optional("method-images");
+        if (text is null)
+        {
+            return (null, rows);
+        }
+
+        if (!text.Contains('=', StringComparison.Ordinal))
+        {
+            return (args.Int("method-images", 0, min: 0), rows);
+        }
+
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var pair = part.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (pair.Length != 2 || !int.TryParse(pair[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1)
+            {
+                throw new UsageException($"--method-images takes N or KEY=N,... with N ≥ 1; '{part}' is neither.");
+            }
+
+            rows[pair[0]] = n;
+        }
+
+        return (null, rows);
+    }
+
+    private static List<BenchCase> SelectCases(int literalImages, int? methodImages, Dictionary<string, int> rowImages, string? only, bool peersOnly)
     {
         var all = BenchCase.All(literalImages);
+        var unknownRows = rowImages.Keys.Where(k => all.All(c => c.Key != k)).ToList();
+        if (unknownRows.Count > 0)
+        {
+            throw new UsageException($"--method-images: unknown key(s) {string.Join(", ", unknownRows)}; known: {string.Join(", ", all.Select(c => c.Key))}.");
+        }
+
         IEnumerable<BenchCase> chosen = all;
         if (only is not null)
         {
@@ -151,7 +187,9 @@ internal sealed class BenchCommand : ICommand
             return [];
         }
 
-        return chosen.Select(c => methodImages is { } n ? c with { Images = n } : c).ToList();
+        return chosen
+            .Select(c => methodImages is { } n ? c with { Images = n } : rowImages.TryGetValue(c.Key, out var r) ? c with { Images = r } : c)
+            .ToList();
     }
 
     private sealed record FastPathRow(string Method, double LiteralRate, double FastRate, double MaxAbsDiff, double UsefulGflops);
@@ -218,7 +256,7 @@ internal sealed class BenchCommand : ICommand
     private static MethodTiming TimeCase(Fcnn model, Tensor inputs, BenchCase c, int repeat)
     {
         using var rows = inputs.narrow(0, 0, c.Images);
-        using (var warm = rows.narrow(0, 0, Math.Min(c.Images, 64)))
+        using (var warm = rows.narrow(0, 0, Math.Min(c.Images, 8)))
         {
             Run(model, warm, c.Method).Dispose();
         }

@@ -80,7 +80,7 @@ public sealed class BenchCommandTests : IDisposable
     public void Json_output_is_one_document_with_the_fast_path_and_the_requested_rows()
     {
         var (code, stdout) = Bench(["--json", "--images", "3", "--literal-images", "2", "--repeat", "1", "--threads", "1",
-            "--methods", "xwp,lrp", "--method-images", "3"]);
+            "--methods", "xwp,lrp", "--method-images", "xwp=3,lrp=2"]);
 
         code.Should().Be(0);
         using var json = JsonDocument.Parse(stdout);
@@ -95,12 +95,13 @@ public sealed class BenchCommandTests : IDisposable
 
         var rows = root.GetProperty("methods").EnumerateArray().ToList();
         rows.Select(r => r.GetProperty("key").GetString()).Should().Equal("xwp", "lrp");
+        rows.Select(r => r.GetProperty("images").GetInt32()).Should().Equal(3, 2);
         foreach (var r in rows)
         {
-            r.GetProperty("images").GetInt32().Should().Be(3);
+            var images = r.GetProperty("images").GetInt32();
             var seconds = r.GetProperty("seconds").GetDouble();
             seconds.Should().BePositive();
-            r.GetProperty("images_per_second").GetDouble().Should().BeApproximately(3 / seconds, 1e-9 * (3 / seconds));
+            r.GetProperty("images_per_second").GetDouble().Should().BeApproximately(images / seconds, 1e-9 * (images / seconds));
         }
 
         rows[1].GetProperty("peer").GetString().Should().Be("Captum LRP");
