@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Xwp against PyTorch/Captum on the same model, inputs and settings, in one run:
+#   1. `xwp bench --export` writes the 784-400-100-10 fixture network (PyTorch state_dicts), the inputs,
+#      the targets, Xwp's maps of the first images and every method's settings;
+#   2. peers.py times the PyTorch/Captum peers on them (several batch sizes, the fastest counts) and
+#      compares their maps with Xwp's;
+#   3. `xwp bench --json` times Xwp on the same work right after, with the same threads and seed, on as
+#      many images per call as each peer was fastest at;
+#   4. table.py prints one table.
+#
+# Usage: bench/peers/run.sh [--threads 2] [--repeat 3] [--seed 0] [--out DIR] [any other `xwp bench` option]
+#   e.g. bench/peers/run.sh --method-images 64      (a quick check that the maps agree)
+# Environment: PYTHON (default python3) must have torch and Captum 0.7 (`pip install torch captum`);
+#   XWP (default: build src/Xwp.Cli in Release and use it) is the xwp command to time.
+set -euo pipefail
+
+threads=2 repeat=3 seed=0 out=""
+passthrough=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --threads) threads="$2"; shift 2 ;;
+    --repeat) repeat="$2"; shift 2 ;;
+    --seed) seed="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) passthrough+=("$1"); shift ;;
+  esac
+done
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+python="${PYTHON:-python3}"
+if [[ -z "$out" ]]; then
+  out="$(mktemp -d "${TMPDIR:-/tmp}/xwp-peers.XXXXXX")"
+fi
+mkdir -p "$out"
+
+if [[ -z "${XWP:-}" ]]; then
+  dotnet build "$root/src/Xwp.Cli" -c Release -nologo -v quiet >&2
+  XWP="$(find "$root/src/Xwp.Cli/bin/Release" -name xwp -type f -perm -u+x | head -n 1)"
+fi
+
+common=(--peers-only --threads "$threads" --seed "$seed" "${passthrough[@]}")
+rm -rf "$out/export"
+"$XWP" bench --export "$out/export" "${common[@]}" >&2
+"$python" "$here/peers.py" --export "$out/export" --threads "$threads" --repeat "$repeat" --out "$out/peers.json"
+# Xwp is timed on as many images per call as the peer was fastest at, so both sides do the same work per call.
+batches="$("$python" "$here/table.py" --batches "$out/peers.json")"
+"$XWP" bench --json --repeat "$repeat" "${common[@]}" --method-images "$batches" > "$out/xwp.json"
+command="bench/peers/run.sh --threads $threads --repeat $repeat --seed $seed${passthrough:+ ${passthrough[*]}}"
+"$python" "$here/table.py" "$out/peers.json" "$out/xwp.json" "$command" | tee "$out/table.md"
+echo "(JSON and the exported files are in $out)" >&2
