@@ -79,10 +79,11 @@ internal sealed record Protocol(
     public static Protocol Default { get; } = new(RemovalKind.Zero, 0.2, false, Truncation.None, CurveAxis.StepsRun, CurveScore.Probability);
 
     /// <summary>
-    /// The protocol closest to the paper's Fashion-MNIST values in our protocol study (docs/methods.md#the-protocol-study),
-    /// with the truncation frozen at the step count the study found.
+    /// The protocol closest to the paper's Fashion-MNIST values in our protocol study among those that keep the paper's
+    /// stated 20% for Average Drop (docs/methods.md#the-protocol-study): the dataset's mean image as removal value, 1%
+    /// deletion steps cut after 25 steps (196 of 784 features), x over the steps run, probabilities.
     /// </summary>
-    public static Protocol PaperLike { get; } = new(RemovalKind.DatasetMean, 0.2, true, new Truncation(TruncationKind.Steps, 25), CurveAxis.StepsRun, CurveScore.Probability);
+    public static Protocol PaperLike { get; } = new(RemovalKind.DatasetMean, 0.2, false, new Truncation(TruncationKind.Steps, 25), CurveAxis.StepsRun, CurveScore.Probability);
 
     /// <summary>The presets `--protocol` takes.</summary>
     public static IReadOnlyDictionary<string, Protocol> Presets { get; } = new Dictionary<string, Protocol>(StringComparer.Ordinal)

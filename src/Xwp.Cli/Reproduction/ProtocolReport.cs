@@ -141,7 +141,7 @@ internal static class ProtocolReport
 
     private static string Score(CurveScore score) => score == CurveScore.Probability ? "probability" : "logit";
 
-    private static string Rho(double rho) => double.IsNaN(rho) ? "—" : rho.ToString("0.00", Inv);
+    private static string Rho(double rho) => double.IsNaN(rho) ? "—" : (Math.Abs(rho) < 0.005 ? 0 : rho).ToString("0.00", Inv);
 
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 
