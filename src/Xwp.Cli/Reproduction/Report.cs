@@ -260,9 +260,17 @@ internal static class Report
             {
                 b.AppendLine($"<figure><img src=\"{E(figure.File)}\" alt=\"{E(figure.Caption)}\"><figcaption>{E(figure.Caption)} ({E(figure.File)})</figcaption></figure>");
             }
+
+            if (r.Study is { } study)
+            {
+                var best = study.Best;
+                var caption = string.Create(Inv, $"Protocol study: of {study.Entries.Count} protocols, the closest to the paper's Table 1 is {best.Protocol} " +
+                    $"(RMSE AD {best.RmseAverageDrop:0.000}, Deletion AUC {best.RmseDeletionAuc:0.000}); each method at (paper, ours), the dashed line is y = x. Ranking: protocols.md.");
+                b.AppendLine($"<figure><img src=\"{E(ProtocolReport.PictureName(r.Key))}\" alt=\"{E(caption)}\"><figcaption>{E(caption)}</figcaption></figure>");
+            }
         }
 
-        b.AppendLine(Inv, $"<p>Wall time {elapsed.TotalSeconds:F1} s. Details: <a href=\"table.md\">table.md</a>, <a href=\"table.csv\">table.csv</a>, <a href=\"table.json\">table.json</a>.</p>");
+        b.AppendLine(Inv, $"<p>Wall time {elapsed.TotalSeconds:F1} s. Details: <a href=\"table.md\">table.md</a>, <a href=\"table.csv\">table.csv</a>, <a href=\"table.json\">table.json</a>{(results.Any(r => r.Study is not null) ? ", <a href=\"protocols.md\">protocols.md</a>" : "")}.</p>");
         b.AppendLine("</body></html>");
         return b.ToString();
     }
