@@ -16,6 +16,7 @@ internal sealed class ReproduceCommand : ICommand
         Usage: xwp reproduce [--datasets fashion-mnist,tmnist-style] [--limit 1000 | --all] [--epochs 10]
                              [--seed 0] [--out xwp-report] [--device cpu|cuda] [--threads N]
                              [--fashion-mnist DIR] [--tmnist TMNIST_Data.csv]
+                             [--protocol default|paper-like] [--protocol-study]
 
           --datasets       fashion-mnist (needs the IDX files: apt-get install dataset-fashion-mnist) and/or
                            tmnist-style (the TMNIST CSV if given, else digits rendered from the installed fonts,
@@ -24,6 +25,12 @@ internal sealed class ReproduceCommand : ICommand
           --all            every test image
           --out DIR        the report folder; models and maps saved there are reused on a rerun when
                            cache-manifest.json shows their content and settings unchanged
+          --protocol P     how Table 1 is scored: default (removal 0, AD@20%, 1% deletion steps, all steps)
+                           or paper-like (the protocol closest to the paper's Fashion-MNIST numbers in our
+                           protocol study; see docs/methods.md#the-protocol-study)
+          --protocol-study also re-score the maps under a grid of protocols (removal value, AD fraction,
+                           deletion step, truncation, x axis, score) and rank them by distance to the
+                           paper's Table 1: protocols.md, protocols.json, protocols.csv
         """;
 
     public int Run(Arguments args)
@@ -50,6 +57,15 @@ internal sealed class ReproduceCommand : ICommand
             Device = args.Choice("device", "cpu", new Dictionary<string, string> { ["cpu"] = "cpu", ["cuda"] = "cuda" }),
             FashionMnistPath = args.Optional("fashion-mnist"),
             TmnistCsvPath = args.Optional("tmnist"),
+            ProtocolStudy = args.Flag("protocol-study"),
+        };
+        var protocol = args.Optional("protocol") ?? "default";
+        settings = settings with
+        {
+            Protocol = Protocol.Presets.TryGetValue(protocol, out var preset)
+                ? preset
+                : throw new UsageException($"--protocol must be one of {string.Join(", ", Protocol.Presets.Keys)}, not '{protocol}'."),
+            ProtocolName = protocol,
         };
         var threads = args.Threads(0);
         args.RejectUnknown();

@@ -28,6 +28,9 @@ internal sealed class DatasetResult
     public Dictionary<string, TimeSpan> PhaseTimes { get; } = [];
 
     public List<ReportFigure> Figures { get; } = [];
+
+    /// <summary>The protocol study's ranking (with --protocol-study), else null.</summary>
+    public ProtocolStudyResult? Study { get; set; }
 }
 
 /// <summary>One method's scores on one dataset.</summary>

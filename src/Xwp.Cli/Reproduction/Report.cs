@@ -27,7 +27,8 @@ internal static class Report
         WriteAtomically(Path.Combine(folder, "table.json"), JsonReport(settings, results, elapsed));
         WriteAtomically(Path.Combine(folder, "index.html"), Html(settings, results, elapsed));
         WriteAtomically(Path.Combine(folder, MethodsFile), MethodsText());
-        return ["table.md", "table.csv", "table.json", "index.html", MethodsFile, .. results.SelectMany(r => r.Figures).Select(f => f.File).Distinct()];
+        var study = ProtocolReport.Write(folder, results);
+        return ["table.md", "table.csv", "table.json", "index.html", MethodsFile, .. study, .. results.SelectMany(r => r.Figures).Select(f => f.File).Distinct()];
     }
 
     /// <summary>Wall time per phase and dataset, and the warnings.</summary>
@@ -58,9 +59,7 @@ internal static class Report
 
     private static string Settings(ReproduceSettings s, IReadOnlyList<DatasetResult> results) =>
         $"{(s.Limit is null ? "all test images" : $"{s.Limit} test images per dataset (the first of each class, in file order)")}; " +
-        $"explained and scored for the predicted class; Deletion AUC: 1% of the features removed per step in decreasing " +
-        $"attribution order (ties to the lower index), all {s.DeletionSteps} steps, removal value 0, target softmax probability, trapezoid " +
-        $"area over x in [0, 1]; Average Drop: the top {s.AverageDropFraction * 100:0.#}% of features set to 0, mean of max(0, Y − O)/Y; " +
+        $"explained and scored for the predicted class; protocol '{s.ProtocolName}': {s.Protocol.Describe()}; " +
         $"95% confidence intervals: Student t; network 784-400-100-10 ReLU, Adam 1e-3, batch 128, {s.Epochs} epochs, seed {s.Seed}.";
 
     private static string Markdown(ReproduceSettings settings, IReadOnlyList<DatasetResult> results, TimeSpan elapsed)
@@ -114,7 +113,7 @@ internal static class Report
             }
 
             b.AppendLine();
-            b.AppendLine("| method | settings | AD@20% ↑ | 95% CI | paper | Deletion AUC ↓ | 95% CI | paper |");
+            b.AppendLine(Inv, $"| method | settings | AD@{settings.Protocol.AverageDropFraction * 100:0.#}% ↑ | 95% CI | paper | Deletion AUC ↓ | 95% CI | paper |");
             b.AppendLine("|---|---|---:|---|---:|---:|---|---:|");
             foreach (var row in r.Rows)
             {
@@ -139,7 +138,7 @@ internal static class Report
         b.AppendLine("## What differs from the paper");
         b.AppendLine();
         b.AppendLine("- The typeface digits are TMNIST-style (rendered from installed fonts with the TMNIST recipe, or the set embedded in Xwp.Data), not the Kaggle TMNIST file, unless `--tmnist` named it; the source line above says which.");
-        b.AppendLine("- The paper's exact Deletion and Average Drop protocols (steps, truncation, masking) are not published; ours is stated above. Compare the *ordering* of methods, not absolute values (" + MethodsLink("what-the-paper-leaves-open") + ").");
+        b.AppendLine("- The paper's exact Deletion and Average Drop protocols (steps, truncation, masking) are not published; ours is stated above. Compare the *ordering* of methods, not absolute values (" + MethodsLink("what-the-paper-leaves-open") + "); `--protocol-study` measures which protocol comes closest to the paper's numbers (protocols.md) and `--protocol paper-like` scores with it.");
         b.AppendLine("- XWP^c is the \"by itself\" reading of eq. (5) (" + MethodsLink("the-sign-of-xwpc") + "); SHAP is KernelSHAP over 2×2 superpixels, with Shapley value sampling as an extra row; Random and Input magnitude are sanity rows.");
         b.AppendLine();
         b.AppendLine(Inv, $"Wall time: {elapsed.TotalSeconds:F1} s.");
@@ -189,9 +188,13 @@ internal static class Report
                 limit = settings.Limit,
                 epochs = settings.Epochs,
                 seed = settings.Seed,
-                deletion_steps = settings.DeletionSteps,
-                average_drop_fraction = settings.AverageDropFraction,
-                removal_value = 0,
+                protocol = settings.ProtocolName,
+                average_drop_fraction = settings.Protocol.AverageDropFraction,
+                removal_value = Protocol.RemovalLabel(settings.Protocol.Removal),
+                deletion_features_per_step = settings.Protocol.StepLabel,
+                deletion_truncation = settings.Protocol.Truncation.ToString(),
+                deletion_x_axis = settings.Protocol.XAxis == CurveAxis.StepsRun ? "steps run" : "all features",
+                deletion_score = settings.Protocol.Score == CurveScore.Probability ? "probability" : "logit",
                 target = "predicted class",
                 interval = "Student t, 95%",
             },
@@ -245,7 +248,7 @@ internal static class Report
         {
             b.AppendLine($"<h2>{E(r.Name)}</h2>");
             b.AppendLine(Inv, $"<p>Source: {E(r.Source)}. Test accuracy {r.TestAccuracy:P2}; {r.EvaluatedImages} images evaluated.</p>");
-            b.AppendLine("<table><tr><th>method</th><th>settings</th><th>AD@20% ↑</th><th>95% CI</th><th>paper</th><th>Deletion AUC ↓</th><th>95% CI</th><th>paper</th></tr>");
+            b.AppendLine(Inv, $"<table><tr><th>method</th><th>settings</th><th>AD@{settings.Protocol.AverageDropFraction * 100:0.#}% ↑</th><th>95% CI</th><th>paper</th><th>Deletion AUC ↓</th><th>95% CI</th><th>paper</th></tr>");
             foreach (var row in r.Rows)
             {
                 var p = PaperTable.For(r.Key, row.Method.PaperColumn);
@@ -264,9 +267,17 @@ internal static class Report
             {
                 b.AppendLine($"<figure><img src=\"{E(figure.File)}\" alt=\"{E(figure.Caption)}\"><figcaption>{E(figure.Caption)} ({E(figure.File)})</figcaption></figure>");
             }
+
+            if (r.Study is { } study)
+            {
+                var best = study.Best;
+                var caption = string.Create(Inv, $"Protocol study: of {study.Entries.Count} protocols, the closest to the paper's Table 1 is {best.Protocol} " +
+                    $"(RMSE AD {best.RmseAverageDrop:0.000}, Deletion AUC {best.RmseDeletionAuc:0.000}); each method at (paper, ours), the dashed line is y = x. Ranking: protocols.md.");
+                b.AppendLine($"<figure><img src=\"{E(ProtocolReport.PictureName(r.Key))}\" alt=\"{E(caption)}\"><figcaption>{E(caption)}</figcaption></figure>");
+            }
         }
 
-        b.AppendLine(Inv, $"<p>Wall time {elapsed.TotalSeconds:F1} s. Details: <a href=\"table.md\">table.md</a>, <a href=\"table.csv\">table.csv</a>, <a href=\"table.json\">table.json</a>; how every method and metric is defined: <a href=\"{MethodsFile}\">{MethodsFile}</a>.</p>");
+        b.AppendLine(Inv, $"<p>Wall time {elapsed.TotalSeconds:F1} s. Details: <a href=\"table.md\">table.md</a>, <a href=\"table.csv\">table.csv</a>, <a href=\"table.json\">table.json</a>{(results.Any(r => r.Study is not null) ? ", <a href=\"protocols.md\">protocols.md</a>" : "")}; how every method and metric is defined: <a href=\"{MethodsFile}\">{MethodsFile}</a>.</p>");
         b.AppendLine("</body></html>");
         return b.ToString();
     }

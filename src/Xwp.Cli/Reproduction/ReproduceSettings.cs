@@ -23,9 +23,12 @@ internal sealed record ReproduceSettings
     /// <summary>The methods of the table, made from the seed (tests swap in other options to see what a rerun recomputes).</summary>
     public Func<long, IReadOnlyList<ReproductionMethod>> Methods { get; init; } = ReproductionMethod.All;
 
-    /// <summary>Deletion: 1% of the features per step, all steps (docs/methods.md#deletion-and-insertion-auc).</summary>
-    public int DeletionSteps => 100;
+    /// <summary>How Table 1 is scored: our documented protocol by default, or a preset of `--protocol` (docs/methods.md#the-protocol-study).</summary>
+    public Protocol Protocol { get; init; } = Protocol.Default;
 
-    /// <summary>Average Drop: the top 20% removed (the paper's setting).</summary>
-    public double AverageDropFraction => 0.2;
+    /// <summary>The preset's name, as the report prints it.</summary>
+    public string ProtocolName { get; init; } = "default";
+
+    /// <summary>Whether to re-score the maps under the study's grid of protocols and write protocols.md/.json/.csv.</summary>
+    public bool ProtocolStudy { get; init; }
 }

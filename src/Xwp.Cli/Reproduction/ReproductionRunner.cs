@@ -78,10 +78,18 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
             times["explaining"] = Lap(watch);
             progress.Line(CacheSummary(datasetKey, reused, methods, mapsReused));
 
+            IReadOnlyList<float>? datasetMean = null;
+            IReadOnlyList<float> DatasetMean()
+            {
+                using var mean = train.Images.mean([0]).to(float32).cpu();
+                return datasetMean ??= mean.data<float>().ToArray();
+            }
+
+            var removal = Protocol.Value(settings.Protocol.Removal, DatasetMean, settings.Seed);
             var builder = model.Evaluate(x, targets)
                 .Metrics(
-                    Metrics.AverageDrop(new AverageDropOptions { Fraction = settings.AverageDropFraction }),
-                    Metrics.DeletionAuc())
+                    Metrics.AverageDrop(settings.Protocol.AverageDropOptions(removal)),
+                    Metrics.DeletionAuc(settings.Protocol.DeletionOptions(removal, (int)x.shape[1])))
                 .WithCancellation(cancellationToken);
             foreach (var method in methods)
             {
@@ -93,6 +101,19 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
                 methods.Count * 2L,
                 report => builder.WithProgress(new Reporter<EvaluationProgress>(p => report((p.MethodIndex * 2L) + (p.Stage == EvaluationStage.Scoring ? 1 : 0)))).Run());
             times["evaluating"] = Lap(watch);
+            ProtocolStudyResult? study = null;
+            if (settings.ProtocolStudy)
+            {
+                var paperMethods = methods.Where(m => m.PaperColumn is not null).Select(m => (m.PaperColumn!, maps[m.Key])).ToList();
+                study = progress.Phase(
+                    $"[{datasetKey}] protocol study: {ProtocolStudy.Runs(paperMethods.Count)} curve runs on the cached maps",
+                    ProtocolStudy.Runs(paperMethods.Count),
+                    report => ProtocolStudy.Run(datasetKey, test.Name, model, x, targets, paperMethods, DatasetMean, settings.Seed, report, cancellationToken));
+                times["protocol study"] = Lap(watch);
+                progress.Line(string.Create(CultureInfo.InvariantCulture,
+                    $"[{datasetKey}] protocol study: {study.Entries.Count} protocols; closest to the paper: {study.Best.Protocol} " +
+                    $"(RMSE AD {study.Best.RmseAverageDrop:0.000}, Deletion AUC {study.Best.RmseDeletionAuc:0.000})"));
+            }
 
             var rows = methods.Select(m =>
             {
@@ -113,6 +134,7 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
                 TestAccuracy = accuracy,
                 ModelReused = reused,
                 Rows = rows,
+                Study = study,
             };
             Check(result, report);
             Figures.Draw(settings.OutputFolder, result, model, test, selection, x, maps);

@@ -32,9 +32,9 @@ internal sealed class AverageDrop(AverageDropOptions options) : EvaluationMetric
     {
         using var noGrad = no_grad();
         var features = (int)batch.Inputs.shape[1];
-        var removal = Options.RemovalValue.ToTensor(features, batch.Inputs.device);
+        var removal = Options.RemovalValue.For(batch.Inputs).expand_as(batch.Inputs);
         var removed = Ranking.Top(batch.Maps, CurvePlan.RoundHalfUp(Options.Fraction, features));
-        var masked = where(removed, removal.unsqueeze(0), batch.Inputs);
+        var masked = where(removed, removal, batch.Inputs);
         var (y, o) = ConfidenceDrop.TargetProbabilities(batch.Model, batch.Inputs, masked, batch.Targets);
         return new MetricBatchScores(ConfidenceDrop.Relative(y, o, Options.MinimumTargetProbability), null);
     }

@@ -23,23 +23,28 @@ internal abstract class CurveMetric(CurveMetricOptions options, CurveKind kind) 
             ["max_steps"] = Options.MaxSteps?.ToString(CultureInfo.InvariantCulture) ?? "none",
             ["features_at_last_step"] = plan.Counts[^1].ToString(CultureInfo.InvariantCulture),
             ["removal_value"] = Options.RemovalValue.ToString(),
-            ["curve"] = "target softmax probability at step 0 and after each step; AUC by the trapezoid rule, x = step/steps",
+            ["curve"] = (Options.Score == CurveScore.Probability ? "target softmax probability" : "target logit") +
+                        " at step 0 and after each step; AUC by the trapezoid rule, " +
+                        (Options.XAxis == CurveAxis.StepsRun ? "x = step/steps" : "x = features removed/features"),
         };
     }
 
-    internal override IReadOnlyList<double> CurveFractions(int features)
-    {
-        var steps = CurvePlan.For(features, Options).Steps;
-        return Enumerable.Range(0, steps + 1).Select(k => k / (double)steps).ToArray();
-    }
+    internal override IReadOnlyList<double> CurveFractions(int features) => Positions(CurvePlan.For(features, Options));
+
+    /// <summary>The x coordinate of every curve point: k/S, or (features removed after step k)/D with <see cref="CurveAxis.AllFeatures"/>.</summary>
+    private double[] Positions(CurvePlan plan) =>
+        Options.XAxis == CurveAxis.StepsRun
+            ? [.. Enumerable.Range(0, plan.Steps + 1).Select(k => k / (double)plan.Steps)]
+            : [.. plan.Counts.Select(c => c / (double)plan.Features)];
 
     internal override MetricBatchScores ScoreBatch(MetricBatch batch)
     {
         var features = (int)batch.Inputs.shape[1];
         var plan = CurvePlan.For(features, Options);
-        var removal = Options.RemovalValue.ToTensor(features, batch.Inputs.device);
+        var removal = Options.RemovalValue.For(batch.Inputs);
         var curves = PerturbationCurves.Compute(
-            batch.Model, batch.Inputs, batch.Targets, batch.Maps, removal, plan, kind, Options.Algorithm, Options.MemoryBudgetBytes, batch.CancellationToken);
-        return new MetricBatchScores(PerturbationCurves.Area(curves), curves);
+            batch.Model, batch.Inputs, batch.Targets, batch.Maps, removal, plan, kind, Options.Algorithm, Options.Score, Options.MemoryBudgetBytes, batch.CancellationToken);
+        var area = Options.XAxis == CurveAxis.StepsRun ? PerturbationCurves.Area(curves) : CurveArea.Trapezoid(curves, Positions(plan));
+        return new MetricBatchScores(area, curves);
     }
 }

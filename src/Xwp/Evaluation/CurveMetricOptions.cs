@@ -41,6 +41,12 @@ public sealed record CurveMetricOptions
     /// <summary>What a removed feature becomes; default <see cref="RemovalValue.Zero"/>.</summary>
     public RemovalValue RemovalValue { get; init; } = RemovalValue.Zero;
 
+    /// <summary>What the curve records: the target's softmax probability (default) or its logit.</summary>
+    public CurveScore Score { get; init; } = CurveScore.Probability;
+
+    /// <summary>How the x axis is scaled for the area: over the steps run (default) or over all D features.</summary>
+    public CurveAxis XAxis { get; init; } = CurveAxis.StepsRun;
+
     /// <summary>Incremental first layer (default) or fully masked inputs; the values agree.</summary>
     public CurveAlgorithm Algorithm { get; init; } = CurveAlgorithm.Incremental;
 
@@ -73,6 +79,16 @@ public sealed record CurveMetricOptions
         if (RemovalValue is null)
         {
             throw new ArgumentOutOfRangeException(nameof(RemovalValue), "Give a removal value (RemovalValue.Zero is the default).");
+        }
+
+        if (!Enum.IsDefined(Score))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Score), Score, "Unknown curve score.");
+        }
+
+        if (!Enum.IsDefined(XAxis))
+        {
+            throw new ArgumentOutOfRangeException(nameof(XAxis), XAxis, "Unknown curve axis.");
         }
 
         if (!Enum.IsDefined(Algorithm))

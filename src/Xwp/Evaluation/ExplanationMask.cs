@@ -27,8 +27,7 @@ internal static class ExplanationMask
     /// <summary>The inputs with only the explanation kept.</summary>
     public static Tensor Apply(Tensor inputs, Tensor maps, GradCamPlusPlusOptions options)
     {
-        var features = (int)inputs.shape[1];
-        var r = options.RemovalValue.ToTensor(features, inputs.device).unsqueeze(0);
+        var r = options.RemovalValue.For(inputs);
         return inputs.sub(r).mul_(Scale(maps, options.Scaling)).add_(r);
     }
 

@@ -11,12 +11,12 @@ internal enum CurveKind
 
 /// <summary>
 /// Deletion and Insertion curves (Petsiuk et al., 2018) for one batch: the target's softmax
-/// probability before the first step and after each step of <see cref="CurvePlan"/>. All images of
+/// probability (or logit, <see cref="CurveScore"/>) before the first step and after each step of <see cref="CurvePlan"/>. All images of
 /// the batch and all steps of a chunk go through the network in one forward pass.
 /// </summary>
 internal static class PerturbationCurves
 {
-    /// <summary>Curves <c>[B, S + 1]</c> (float32); runs in the caller's dispose scope, under no_grad.</summary>
+    /// <summary>Curves <c>[B, S + 1]</c> (float32); <paramref name="removal"/> is <c>[D]</c> or <c>[B, D]</c>; runs in the caller's dispose scope, under no_grad.</summary>
     public static Tensor Compute(
         Fcnn model,
         Tensor inputs,
@@ -26,14 +26,15 @@ internal static class PerturbationCurves
         CurvePlan plan,
         CurveKind kind,
         CurveAlgorithm algorithm,
+        CurveScore score,
         long memoryBudgetBytes,
         CancellationToken cancellationToken)
     {
         using var noGrad = no_grad();
         var order = Ranking.Order(maps);
         return algorithm == CurveAlgorithm.Masked
-            ? Masked(model, inputs, targets, order, removal, plan, kind, memoryBudgetBytes, cancellationToken)
-            : Incremental(model, inputs, targets, order, removal, plan, kind, memoryBudgetBytes, cancellationToken);
+            ? Masked(model, inputs, targets, order, removal, plan, kind, score, memoryBudgetBytes, cancellationToken)
+            : Incremental(model, inputs, targets, order, removal, plan, kind, score, memoryBudgetBytes, cancellationToken);
     }
 
     /// <summary>The trapezoid area under each curve with x = k/S: <c>(Σ y − (y₀ + y_S)/2) / S</c>, float64 <c>[B]</c>.</summary>
@@ -47,7 +48,7 @@ internal static class PerturbationCurves
 
     /// <summary>The reference: every masked input is built and goes through the whole network.</summary>
     private static Tensor Masked(
-        Fcnn model, Tensor inputs, Tensor targets, Tensor order, Tensor removal, CurvePlan plan, CurveKind kind, long budget, CancellationToken cancellationToken)
+        Fcnn model, Tensor inputs, Tensor targets, Tensor order, Tensor removal, CurvePlan plan, CurveKind kind, CurveScore score, long budget, CancellationToken cancellationToken)
     {
         var snapshot = model.Trained;
         var (rows, features) = (inputs.shape[0], inputs.shape[1]);
@@ -55,7 +56,7 @@ internal static class PerturbationCurves
         var counts = tensor(plan.Counts.Select(c => (long)c).ToArray(), int64).to(inputs.device);
         var curves = empty([rows, plan.Steps + 1], float32, inputs.device);
         var x = inputs.unsqueeze(0);
-        var r = removal.view(1, 1, features);
+        var r = removal.view(1, -1, features);
 
         // Per (image, step): the masked input and its mask, and every layer's output twice (output and activation).
         var rowBytes = (4L * 2 * (features + snapshot.Weights.Sum(w => w.shape[0]))) + features;
@@ -68,8 +69,7 @@ internal static class PerturbationCurves
             var taken = positions.unsqueeze(0).lt(counts.narrow(0, start, steps).view(steps, 1, 1));
             var masked = kind == CurveKind.Deletion ? where(taken, r, x) : where(taken, x, r);
             var logits = snapshot.Logits(masked.view(steps * rows, features)).view(steps, rows, -1);
-            var probabilities = Ranking.TargetProbabilities(logits.transpose(0, 1), targets);
-            curves.narrow(1, start, steps).copy_(probabilities);
+            curves.narrow(1, start, steps).copy_(Ranking.TargetScores(logits.transpose(0, 1), targets, score));
         }
 
         return curves;
@@ -83,7 +83,7 @@ internal static class PerturbationCurves
     /// first run per step.
     /// </summary>
     private static Tensor Incremental(
-        Fcnn model, Tensor inputs, Tensor targets, Tensor order, Tensor removal, CurvePlan plan, CurveKind kind, long budget, CancellationToken cancellationToken)
+        Fcnn model, Tensor inputs, Tensor targets, Tensor order, Tensor removal, CurvePlan plan, CurveKind kind, CurveScore score, long budget, CancellationToken cancellationToken)
     {
         var snapshot = model.Trained;
         var device = inputs.device;
@@ -93,10 +93,10 @@ internal static class PerturbationCurves
         var differences = inputs.sub(removal);
         var running = kind == CurveKind.Deletion
             ? snapshot.FirstLayer(inputs)
-            : snapshot.FirstLayer(removal.unsqueeze(0)).expand(rows, hidden).contiguous();
+            : snapshot.FirstLayer(removal.view(-1, features)).expand(rows, hidden).contiguous();
         var sign = kind == CurveKind.Deletion ? -1.0 : 1.0;
         var curves = empty([rows, plan.Steps + 1], float32, device);
-        curves.select(1, 0).copy_(Ranking.TargetProbabilities(snapshot.Head(running), targets));
+        curves.select(1, 0).copy_(Ranking.TargetScores(snapshot.Head(running), targets, score));
 
         // Per (image, step): the gathered columns, the step's change and running sum, and the head's layers twice.
         var width = Math.Max(1, plan.LargestStep);
@@ -130,7 +130,7 @@ internal static class PerturbationCurves
             var preActivations = changes.cumsum(1).add_(running.unsqueeze(1));
             running.copy_(preActivations.select(1, steps - 1));
             var logits = snapshot.HeadInPlace(preActivations);
-            curves.narrow(1, first, steps).copy_(Ranking.TargetProbabilities(logits, targets));
+            curves.narrow(1, first, steps).copy_(Ranking.TargetScores(logits, targets, score));
         }
 
         return curves;

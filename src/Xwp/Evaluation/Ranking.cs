@@ -22,6 +22,22 @@ internal static class Ranking
     /// <summary>True for the <paramref name="count"/> most important features of each row <c>[B, D]</c>.</summary>
     public static Tensor Top(Tensor maps, int count) => Positions(Order(maps)).lt(count);
 
+    /// <summary>The target's probability or logit (<paramref name="score"/>); <paramref name="logits"/> is <c>[B, C]</c> or <c>[B, S, C]</c>.</summary>
+    public static Tensor TargetScores(Tensor logits, Tensor targets, CurveScore score) =>
+        score == CurveScore.Probability ? TargetProbabilities(logits, targets) : TargetLogits(logits, targets);
+
+    /// <summary>The logit of each row's target; <paramref name="logits"/> is <c>[B, C]</c> or <c>[B, S, C]</c>.</summary>
+    public static Tensor TargetLogits(Tensor logits, Tensor targets)
+    {
+        if (logits.dim() == 2)
+        {
+            return logits.gather(1, targets.unsqueeze(1)).squeeze(1);
+        }
+
+        var (rows, steps) = (logits.shape[0], logits.shape[1]);
+        return logits.gather(2, targets.view(rows, 1, 1).expand(rows, steps, 1)).squeeze(2);
+    }
+
     /// <summary>Softmax probability of each row's target; <paramref name="logits"/> is <c>[B, C]</c> or <c>[B, S, C]</c>.</summary>
     public static Tensor TargetProbabilities(Tensor logits, Tensor targets)
     {

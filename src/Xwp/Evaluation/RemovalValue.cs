@@ -1,27 +1,32 @@
 using System.Globalization;
+using Xwp.Evaluation;
 using static TorchSharp.torch;
 
 namespace Xwp;
 
 /// <summary>
 /// What a feature becomes when a metric removes it: one value for every feature (0 by default —
-/// black, the background of Fashion-MNIST and TMNIST), or one value per feature (e.g. a mean image).
+/// black, the background of Fashion-MNIST and TMNIST), one value per feature (e.g. a mean image), or
+/// a value made from each image itself (its mean, a blurred copy, seeded noise; see
+/// <see cref="ImageMean"/>, <see cref="GaussianBlur"/>, <see cref="UniformNoise"/>).
 /// Immutable; the values are copied when it is created.
 /// </summary>
-public sealed class RemovalValue
+public sealed partial class RemovalValue
 {
     private readonly float[]? _perFeature;
+    private readonly PerImageRemoval? _perImage;
 
-    private RemovalValue(double scalar, float[]? perFeature)
+    private RemovalValue(double scalar, float[]? perFeature, PerImageRemoval? perImage = null)
     {
-        Scalar = perFeature is null ? scalar : null;
+        Scalar = perFeature is null && perImage is null ? scalar : null;
         _perFeature = perFeature;
+        _perImage = perImage;
     }
 
     /// <summary>Every removed feature becomes 0 (the default of every metric).</summary>
     public static RemovalValue Zero { get; } = new(0, null);
 
-    /// <summary>The value given to every removed feature; null when the value is per feature.</summary>
+    /// <summary>The value given to every removed feature; null when the value is per feature or per image.</summary>
     public double? Scalar { get; }
 
     /// <summary>One value per feature, <c>[D]</c>; null when one value serves every feature.</summary>
@@ -84,6 +89,7 @@ public sealed class RemovalValue
     /// <summary>Checks that the value fits inputs with <paramref name="features"/> features.</summary>
     internal void Check(int features, string optionName)
     {
+        _perImage?.Check(features, optionName);
         if (_perFeature is not null && _perFeature.Length != features)
         {
             throw new ArgumentException(
@@ -91,16 +97,27 @@ public sealed class RemovalValue
         }
     }
 
-    /// <summary>The removal value as float32 <c>[D]</c> on <paramref name="device"/>, in the caller's dispose scope.</summary>
+    /// <summary>
+    /// The removal value for a batch of float32 <paramref name="inputs"/> <c>[B, D]</c>: <c>[D]</c> when it is the same for
+    /// every image, <c>[B, D]</c> when it is made from each image; float32 on the inputs' device, in the caller's dispose scope.
+    /// </summary>
+    internal Tensor For(Tensor inputs) =>
+        _perImage is null ? ToTensor((int)inputs.shape[1], inputs.device) : _perImage.Values(inputs);
+
+    /// <summary>The removal value as float32 <c>[D]</c> on <paramref name="device"/>, in the caller's dispose scope; not for per-image values.</summary>
     internal Tensor ToTensor(int features, Device device) =>
-        _perFeature is null
+        _perImage is not null
+            ? throw new InvalidOperationException($"The removal value '{this}' is made from each image; use For(inputs).")
+            : _perFeature is null
             ? full(features, Scalar!.Value, dtype: float32, device: device)
             : tensor(_perFeature, float32).to(device);
 
-    /// <summary>The value as reports print it: the number, or <c>per-feature [D]</c>.</summary>
+    /// <summary>The value as reports print it: the number, <c>per-feature [D]</c>, or the per-image rule (e.g. <c>image-mean</c>).</summary>
     /// <returns>The description.</returns>
     public override string ToString() =>
-        _perFeature is null
+        _perImage is not null
+            ? _perImage.ToString()
+            : _perFeature is null
             ? Scalar!.Value.ToString("R", CultureInfo.InvariantCulture)
             : $"per-feature [{_perFeature.Length}]";
 }
