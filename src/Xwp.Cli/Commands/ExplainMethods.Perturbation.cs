@@ -24,7 +24,6 @@ internal static partial class ExplainMethods
         [nameof(OcclusionOptions.Window)] = "--window",
         [nameof(OcclusionOptions.Stride)] = "--stride",
         [nameof(OcclusionOptions.Baseline)] = "--baseline",
-        [nameof(OcclusionOptions.BaselineTensor)] = "--baseline",
         [nameof(FeatureAblationOptions.FeatureMask)] = "--feature-mask",
         [nameof(RiseOptions.MaskCount)] = "--masks",
         [nameof(RiseOptions.GridSize)] = "--grid",
@@ -94,8 +93,7 @@ internal static partial class ExplainMethods
             using var groups = flags.FeatureMask is null ? null : NpyFile.ReadInt64Vector(flags.FeatureMask);
             return Attributions.FeatureAblation(new FeatureAblationOptions
             {
-                Baseline = baselineValue,
-                BaselineTensor = baseline,
+                Baseline = baseline is null ? baselineValue : baseline,
                 FeatureMask = groups,
                 OutputSpace = space,
             });
@@ -111,8 +109,7 @@ internal static partial class ExplainMethods
             ImageShape = flags.ImageShape,
             Window = flags.Window,
             Stride = flags.Stride ?? (2, 2),
-            Baseline = baselineValue,
-            BaselineTensor = baseline,
+            Baseline = baseline is null ? baselineValue : baseline,
             OutputSpace = space,
         });
     }

@@ -23,14 +23,14 @@ internal sealed record ReproductionMethod(string Key, string Display, string? Pa
     [
         new("occlusion", "Occlusion", "OCCL", "4×4 window, stride 2, baseline 0", Attributions.Occlusion()),
         new("kernelshap", "SHAP (KernelSHAP, 2×2 superpixels)", "SHAP", $"2M+2048 coalitions, 2×2 superpixels, baseline 0, seed {seed}",
-            Attributions.KernelShap(new KernelShapOptions { Superpixel = 2, Seed = seed })),
+            Attributions.KernelShap(new KernelShapOptions { FeatureMask = FeatureMask.Superpixels(28, 28, 2), Seed = seed })),
         new("rise", "RISE", "RISE", $"4000 masks, 7×7 grid, p = 0.5, seed {seed}", Attributions.Rise(new RiseOptions { Seed = seed })),
         new("ig", "Integrated Gradients", "IG", "baseline 0, 50 steps, Gauss–Legendre", Attributions.IntegratedGradients()),
         new("lrp", "LRP (ε)", "LRP", "ε = 1e-9, from the target's logit", Attributions.Lrp()),
         new("xwp", "XWP", "XWP", "probabilities, rank-1", Attributions.Xwp()),
         new("xwpc", "XWP^c", "XWP^c", "by itself (SPEC §7), probabilities, rank-1", Attributions.XwpComplement()),
         new("svs", "Shapley value sampling (2×2 superpixels)", null, $"25 permutations, 2×2 superpixels, baseline 0, seed {seed}",
-            Attributions.ShapleyValueSampling(new ShapleyValueSamplingOptions { Superpixel = 2, Seed = seed })),
+            Attributions.ShapleyValueSampling(new ShapleyValueSamplingOptions { FeatureMask = FeatureMask.Superpixels(28, 28, 2), Seed = seed })),
         new("random", "Random (sanity)", null, $"uniform, seed {seed}", Attributions.Random(new RandomOptions { Seed = seed }), IsSanityRow: true),
         new("input-magnitude", "Input magnitude (sanity)", null, "|x|", Attributions.InputMagnitude(), IsSanityRow: true),
     ];

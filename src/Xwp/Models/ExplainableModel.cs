@@ -61,7 +61,7 @@ public abstract class ExplainableModel
     /// <returns>The model.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="module"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="output"/> is not a defined value, or a size in <paramref name="inputShape"/> is below 1.</exception>
-    internal static ExplainableModel FromModule(nn.Module<Tensor, Tensor> module, ModelOutput output = ModelOutput.Logits, IReadOnlyList<long>? inputShape = null)
+    public static ExplainableModel FromModule(nn.Module<Tensor, Tensor> module, ModelOutput output = ModelOutput.Logits, IReadOnlyList<long>? inputShape = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         CheckOutput(output);
@@ -80,7 +80,7 @@ public abstract class ExplainableModel
     /// <returns>The model.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="forward"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="output"/> is not a defined value, or a size in <paramref name="inputShape"/> is below 1.</exception>
-    internal static ExplainableModel FromFunction(Func<Tensor, Tensor> forward, ModelOutput output = ModelOutput.Logits, Device? device = null, IReadOnlyList<long>? inputShape = null)
+    public static ExplainableModel FromFunction(Func<Tensor, Tensor> forward, ModelOutput output = ModelOutput.Logits, Device? device = null, IReadOnlyList<long>? inputShape = null)
     {
         ArgumentNullException.ThrowIfNull(forward);
         CheckOutput(output);

@@ -25,7 +25,7 @@ internal sealed class LrpAttribution(LrpOptions options) : AttributionMethod
 
     internal override Tensor AttributeBatch(AttributionBatch batch)
     {
-        var net = batch.Model.Trained;
+        var net = batch.RequireFcnn(Name).Trained;
         var layers = net.Weights.Count;
         var rules = RulesFor(layers, net.Activation);
 
