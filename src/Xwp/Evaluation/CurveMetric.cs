@@ -39,7 +39,7 @@ internal abstract class CurveMetric(CurveMetricOptions options, CurveKind kind) 
         var plan = CurvePlan.For(features, Options);
         var removal = Options.RemovalValue.ToTensor(features, batch.Inputs.device);
         var curves = PerturbationCurves.Compute(
-            batch.Model, batch.Inputs, batch.Targets, batch.Maps, removal, plan, kind, Options.Algorithm, Options.MemoryBudgetBytes, batch.CancellationToken);
+            batch.Model, batch.InputShape, batch.Inputs, batch.Targets, batch.Maps, removal, plan, kind, Options.Algorithm, Options.MemoryBudgetBytes, batch.CancellationToken);
         return new MetricBatchScores(PerturbationCurves.Area(curves), curves);
     }
 }

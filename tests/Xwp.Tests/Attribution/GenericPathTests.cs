@@ -190,3 +190,37 @@ public class GenericPathTests
         mismatch.Should().Throw<ArgumentException>().WithMessage("*[N, 1, 5, 5]*[1, 1, 4, 4]*");
     }
 }
+
+/// <summary>A user's own method: twice the input (so the expected map is obvious).</summary>
+internal sealed class DoubleInputMethod : CustomAttributionMethod
+{
+    public override string Name => "double-input";
+
+    protected override Tensor Attribute(ExplainableModel model, Tensor inputs, Tensor targets, long offset, CancellationToken cancellationToken) =>
+        inputs.mul(2);
+}
+
+public class CustomAttributionMethodTests
+{
+    [Fact]
+    public void A_users_method_runs_through_the_builders_and_a_wrong_shape_is_reported()
+    {
+        using var module = TinyConvNet.Create();
+        var model = ExplainableModel.FromModule(module);
+        using var x = TinyConvNet.Ramp();
+        using var map = model.Explain(x).For(0).WithBatchSize(1).Using(new DoubleInputMethod()).Compute();
+        using var expected = x.mul(2);
+        TensorAssert.Identical(map, expected);
+
+        var wrong = () => model.Explain(x).Using(new FlatMethod()).Compute();
+        wrong.Should().Throw<InvalidOperationException>().WithMessage("*'flat' returned a map of shape [1, 16]*[1, 1, 4, 4]*");
+    }
+
+    private sealed class FlatMethod : CustomAttributionMethod
+    {
+        public override string Name => "flat";
+
+        protected override Tensor Attribute(ExplainableModel model, Tensor inputs, Tensor targets, long offset, CancellationToken cancellationToken) =>
+            inputs.reshape(inputs.shape[0], -1).clone();
+    }
+}
