@@ -20,7 +20,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
     public string Summary => "Score attribution maps: Deletion/Insertion AUC, Average Drop, Increase in Confidence.";
 
     public string Usage => """
-        Usage: xwp evaluate (--initial INIT.pt --trained TRAINED.pt | --model MODEL.xwp)
+        Usage: xwp evaluate (--initial INIT.pt --trained TRAINED.pt | --model MODEL.xwp | --torchscript MODEL.pt [--model-output logits|probabilities])
                             --inputs X.npy --targets Y.npy --attributions A.npy
                             [--metrics deletion-auc,insertion-auc,average-drop,average-drop-gradcampp,increase-in-confidence]
                             [--features-per-step K] [--max-steps S] [--fraction 0.2] [--removal-value 0|R.npy]
@@ -29,6 +29,8 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
 
           --initial, --trained  PyTorch state_dicts (torch.save(model.state_dict())) at initialisation and after training
           --model               a model saved by Xwp (Fcnn.Save), holding both snapshots
+          --torchscript         any PyTorch model saved with torch.jit.script(model).save(path); inputs and maps [N, ...]
+          --model-output        what the TorchScript model returns: logits (default) or probabilities
           --inputs              float32/float64 [N, D] inputs
           --targets             int64/int32 [N] classes the maps explain
           --attributions        float32/float64 [N, D] maps to score (from `xwp explain` or any other tool)
@@ -86,10 +88,11 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
             _ => Metrics.IncreaseInConfidence(gradCam),
         }).ToArray();
 
-        using var model = modelArgs.Load();
+        var model = modelArgs.Load();
+        using var owner = model as IDisposable;
         using var inputs = ModelArguments.ReadInputs(inputsPath, model);
         using var targets = NpyFile.ReadInt64Vector(targetsPath);
-        using var maps = NpyFile.ReadFloat32Matrix(mapsPath);
+        using var maps = model is Fcnn ? NpyFile.ReadFloat32Matrix(mapsPath) : ModelArguments.ReadBatch(mapsPath, "attribution maps");
         if (targets.shape[0] != inputs.shape[0])
         {
             throw new InvalidDataException($"'{targetsPath}' has {targets.shape[0]} targets for {inputs.shape[0]} input rows.");

@@ -17,16 +17,18 @@ internal sealed class ExplainCommand : ICommand
     public string Summary => "Attribution maps for the rows of a .npy file.";
 
     public string Usage => """
-        Usage: xwp explain (--initial INIT.pt --trained TRAINED.pt | --model MODEL.xwp)
+        Usage: xwp explain (--initial INIT.pt --trained TRAINED.pt | --model MODEL.xwp | --torchscript MODEL.pt [--model-output logits|probabilities])
                            --inputs X.npy [--targets Y.npy] --method METHOD --out A.npy
                            [--output-space probabilities|logits] [--activation relu|gelu|tanh|sigmoid|leakyrelu]
                            [--batch-size N] [--device cpu|cuda] [--threads N] [method flags]
 
           --initial, --trained  PyTorch state_dicts (torch.save(model.state_dict())) at initialisation and after training
           --model               a model saved by Xwp (Fcnn.Save), holding both snapshots
-          --inputs              float32/float64 [N, D] rows to explain
+          --torchscript         any PyTorch model saved with torch.jit.script(model).save(path): inputs [N, ...], outputs [N, C]
+          --model-output        what the TorchScript model returns: logits (default) or probabilities
+          --inputs              float32/float64 [N, D] rows to explain ([N, ...] of any shape with --torchscript)
           --targets             int64/int32 [N] classes to explain (default: the predicted class)
-          --out                 where to write the float32 [N, D] attribution map
+          --out                 where to write the float32 attribution map, of the inputs' shape
 
         """ + "Methods: " + string.Join(", ", ExplainMethods.Names) + "\n" + ExplainMethods.Usage;
 
@@ -42,7 +44,8 @@ internal sealed class ExplainCommand : ICommand
         var attribution = ExplainMethods.Create(method, space, args);
         args.RejectUnknown();
 
-        using var model = modelArgs.Load();
+        var model = modelArgs.Load();
+        using var owner = model as IDisposable;
         using var inputs = ModelArguments.ReadInputs(inputsPath, model);
         var builder = model.Explain(inputs).WithBatchSize(batchSize);
         Tensor? targets = null;
@@ -59,7 +62,17 @@ internal sealed class ExplainCommand : ICommand
         }
 
         var progress = new ConsoleProgress(Console.Error);
-        using var map = builder.Using(attribution).WithProgress(progress).Compute();
+        Tensor map;
+        try
+        {
+            map = builder.Using(attribution).WithProgress(progress).Compute();
+        }
+        catch (NotSupportedException e)
+        {
+            throw new UsageException(e.Message);
+        }
+
+        using var mapOwner = map;
         targets?.Dispose();
         NpyFile.Write(outPath, map);
         progress.Finish();

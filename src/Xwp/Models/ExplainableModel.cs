@@ -50,7 +50,7 @@ public abstract class ExplainableModel
 
     /// <summary>
     /// Wraps a TorchSharp module (e.g. your own <c>nn.Sequential</c>, or a TorchScript module loaded with
-    /// <c>torch.jit.load</c>) whose forward maps <c>[N, …]</c> to <c>[N, C]</c>. The module stays yours: it is
+    /// <c>torch.jit.load&lt;Tensor, Tensor&gt;</c>; <see cref="TorchScriptModel.Load"/> loads and owns one) whose forward maps <c>[N, …]</c> to <c>[N, C]</c>. The module stays yours: it is
     /// not disposed, and while an explanation or evaluation runs it is put in eval mode (its previous mode
     /// is restored afterwards). A <c>Sequential</c> module's children are recorded as its
     /// <see cref="ModelStructure.Layers"/>.
@@ -61,7 +61,7 @@ public abstract class ExplainableModel
     /// <returns>The model.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="module"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="output"/> is not a defined value, or a size in <paramref name="inputShape"/> is below 1.</exception>
-    public static ExplainableModel FromModule(nn.Module<Tensor, Tensor> module, ModelOutput output = ModelOutput.Logits, IReadOnlyList<long>? inputShape = null)
+    public static ExplainableModel FromModule(nn.IModule<Tensor, Tensor> module, ModelOutput output = ModelOutput.Logits, IReadOnlyList<long>? inputShape = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         CheckOutput(output);

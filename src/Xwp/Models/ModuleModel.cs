@@ -4,13 +4,13 @@ using static TorchSharp.torch;
 
 namespace Xwp.Models;
 
-/// <summary>A TorchSharp module (or a loaded TorchScript module) as an <see cref="ExplainableModel"/>.</summary>
+/// <summary>A TorchSharp module (or a loaded TorchScript module) as an <see cref="ExplainableModel"/>; the module stays the caller's.</summary>
 internal sealed class ModuleModel : ExplainableModel
 {
-    private readonly nn.Module<Tensor, Tensor> _module;
+    private readonly nn.IModule<Tensor, Tensor> _module;
     private readonly long[]? _inputShape;
 
-    public ModuleModel(nn.Module<Tensor, Tensor> module, ModelOutput output, long[]? inputShape)
+    public ModuleModel(nn.IModule<Tensor, Tensor> module, ModelOutput output, long[]? inputShape)
     {
         _module = module;
         Output = output;
@@ -22,7 +22,7 @@ internal sealed class ModuleModel : ExplainableModel
 
     public override ModelOutput Output { get; }
 
-    public override Device Device => _module.parameters().FirstOrDefault()?.device ?? CPU;
+    public override Device Device => (_module as nn.Module)?.parameters().FirstOrDefault()?.device ?? CPU;
 
     public override IReadOnlyList<long>? InputShape => _inputShape;
 
@@ -30,27 +30,5 @@ internal sealed class ModuleModel : ExplainableModel
 
     public override Tensor Forward(Tensor inputs) => _module.call(inputs);
 
-    internal override IDisposable BeginExplaining() => new EvalMode(_module);
-
-    /// <summary>Eval mode for the duration of a run; the module's previous mode comes back on dispose.</summary>
-    private sealed class EvalMode : IDisposable
-    {
-        private readonly nn.Module _module;
-        private readonly bool _wasTraining;
-
-        public EvalMode(nn.Module module)
-        {
-            _module = module;
-            _wasTraining = module.training;
-            module.eval();
-        }
-
-        public void Dispose()
-        {
-            if (_wasTraining)
-            {
-                _module.train();
-            }
-        }
-    }
+    internal override IDisposable BeginExplaining() => _module is nn.Module module ? new EvalMode(module) : base.BeginExplaining();
 }
