@@ -24,5 +24,5 @@ internal sealed record AttributionBatch(ExplainableModel Model, Tensor Inputs, T
     /// <exception cref="NotSupportedException">The model is not an <see cref="global::Xwp.Fcnn"/>; the message names the method.</exception>
     public Fcnn RequireFcnn(string method) => Fcnn ?? throw new NotSupportedException(
         $"The method '{method}' needs an Fcnn (its snapshots or its layers); this model is a {Model.GetType().Name}. " +
-        "Occlusion, feature ablation, KernelSHAP, Shapley value sampling, RISE, Integrated Gradients, saliency, Input×Gradient, random and input magnitude work on any model.");
+        "Occlusion, feature ablation, KernelSHAP, Shapley value sampling, RISE, Integrated Gradients, saliency, Input×Gradient, random and input magnitude work on any model; LRP on nn.Sequential chains.");
 }

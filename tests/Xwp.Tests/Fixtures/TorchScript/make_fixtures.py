@@ -79,3 +79,48 @@ else:
         x_mlp, target=targets_mlp, n_steps=50, method="gausslegendre").detach().numpy())
     np.save("captum_mlp_inputxgradient.npy", InputXGradient(g).attribute(x_mlp, target=targets_mlp).detach().numpy())
     print("Wrote Captum references.")
+
+
+class LrpCnn(nn.Module):
+    """The chain the LRP tests rebuild in TorchSharp from the lrp_*.npy parameters (Flatten happens in
+    forward because Captum's LRP has no rule for nn.Flatten):
+    [N, 1, 8, 8] -> Conv 1->3 3x3 -> BatchNorm2d -> ReLU -> MaxPool 2 -> Conv 3->4 2x2 -> ReLU -> AvgPool 2
+    -> Flatten -> Dropout -> Linear 4 -> 3."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 3, 3)
+        self.bn = nn.BatchNorm2d(3)
+        self.relu1 = nn.ReLU()
+        self.pool1 = nn.MaxPool2d(2)
+        self.conv2 = nn.Conv2d(3, 4, 2)
+        self.relu2 = nn.ReLU()
+        self.pool2 = nn.AvgPool2d(2)
+        self.drop = nn.Dropout(0.3)
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        x = self.pool1(self.relu1(self.bn(self.conv1(x))))
+        x = self.pool2(self.relu2(self.conv2(x)))
+        return self.fc(self.drop(torch.flatten(x, 1)))
+
+
+lrp_net = LrpCnn()
+with torch.no_grad():
+    lrp_net.bn.running_mean.copy_(torch.randn(3) * 0.1)
+    lrp_net.bn.running_var.copy_(torch.rand(3) + 0.5)
+    lrp_net.bn.weight.copy_(torch.rand(3) + 0.5)
+    lrp_net.bn.bias.copy_(torch.randn(3) * 0.1)
+lrp_net.eval()
+for name, value in lrp_net.state_dict().items():
+    if value.dtype.is_floating_point:
+        np.save(f"lrp_{name.replace('.', '_')}.npy", value.numpy())
+with torch.no_grad():
+    np.save("lrp_logits.npy", lrp_net(x_cnn).numpy())
+try:
+    from captum.attr import LRP
+except ImportError:
+    pass
+else:
+    np.save("captum_lrp_epsilon.npy", LRP(lrp_net).attribute(x_cnn, target=targets_cnn).detach().numpy())
+    print("Wrote Captum's LRP.")
