@@ -18,15 +18,27 @@ internal sealed class BenchCommand : ICommand
 
     public string Usage => """
         Usage: xwp bench [--images 1024] [--literal-images 32] [--threads 2] [--repeat 3] [--seed 0] [--budget-mb 256] [--baseline-images 256]
+               xwp bench --torchscript MODEL.pt --inputs X.npy [--threads 2] [--repeat 3]
 
           --images          images for the fast path (the literal path uses --literal-images of them)
           --threads         torch intra-op threads, set explicitly so runs compare
           --repeat          timed repetitions; the best is reported
           --baseline-images inputs for the table of every method at its defaults (0 skips it)
+          --torchscript     instead: Occlusion, KernelSHAP and IG through the generic path on a scripted model
+                            and --inputs [N, ..., H, W] (see docs/bench/small_cnn_captum.py for Captum on the same files)
         """;
 
     public int Run(Arguments args)
     {
+        if (args.Optional("torchscript") is { } torchScript)
+        {
+            var inputsPath = args.Required("inputs");
+            var scriptThreads = args.Int("threads", 2, min: 1);
+            var scriptRepeat = args.Int("repeat", 3, min: 1);
+            args.RejectUnknown();
+            return BenchAnyModel.Run(torchScript, inputsPath, scriptThreads, scriptRepeat);
+        }
+
         var images = args.Int("images", 1024, min: 1);
         var literalImages = args.Int("literal-images", 32, min: 1);
         var threads = args.Int("threads", 2, min: 1);
