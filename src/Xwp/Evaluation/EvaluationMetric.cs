@@ -6,7 +6,8 @@ namespace Xwp;
 /// <summary>
 /// A faithfulness metric of attribution maps: it perturbs inputs in the order a map ranks their
 /// features (decreasing attribution, ties → lower feature index) and watches the target's softmax
-/// probability. Create metrics through <see cref="Metrics"/>; score maps with <see cref="Score"/> or
+/// probability. Create metrics through <see cref="Metrics"/> (or derive from <see cref="CustomEvaluationMetric"/>);
+/// score maps with <see cref="Score"/> or
 /// compare methods with <see cref="EvaluateExtensions.Evaluate(ExplainableModel, Tensor, Tensor)"/>.
 /// </summary>
 /// <remarks>Metrics are immutable and can be reused across models and threads.</remarks>

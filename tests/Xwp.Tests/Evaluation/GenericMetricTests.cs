@@ -88,3 +88,35 @@ public class GenericMetricTests
         report["ig", "deletion_auc"].Mean.Should().BeLessThanOrEqualTo(report["random", "deletion_auc"].Mean + 1e-9);
     }
 }
+
+/// <summary>A user's metric: the target's probability on the inputs (maps ignored), to check the plumbing.</summary>
+internal sealed class TargetProbabilityMetric : CustomEvaluationMetric
+{
+    public override string Name => "target_probability";
+
+    public override string DisplayName => "Target probability";
+
+    public override MetricDirection Direction => MetricDirection.HigherIsBetter;
+
+    protected override Tensor Score(ExplainableModel model, Tensor inputs, Tensor targets, Tensor maps, CancellationToken cancellationToken)
+    {
+        maps.shape.Should().Equal(inputs.shape);
+        return model.Forward(inputs).softmax(1).gather(1, targets.unsqueeze(1)).squeeze(1);
+    }
+}
+
+public class CustomEvaluationMetricTests
+{
+    [Fact]
+    public void A_users_metric_runs_in_the_runner_with_inputs_of_the_image_shape()
+    {
+        // x = ramp / 40: logit₀ = 3.375, logit₁ = 0, so p₀ = σ(3.375) = 0.966914 (see TinyConvNet).
+        using var module = TinyConvNet.Create();
+        var model = ExplainableModel.FromModule(module);
+        using var ramp = TinyConvNet.Ramp();
+        using var x = ramp.div(40);
+        using var y = tensor(new long[] { 0 });
+        var report = model.Evaluate(x, y).With(Attributions.InputMagnitude()).Metrics(new TargetProbabilityMetric()).Run();
+        report["input-magnitude", "target_probability"].Values[0].Should().BeApproximately(0.966914, 1e-5);
+    }
+}
