@@ -78,7 +78,7 @@ public class AttributionContractTests
 
     public static TheoryData<string> GenericMethods => new()
     {
-        "occlusion", "feature-ablation", "feature-groups", "kernelshap", "svs", "rise", "ig", "saliency", "inputxgradient", "random", "input-magnitude",
+        "occlusion", "feature-ablation", "feature-groups", "kernelshap", "svs", "rise", "ig", "lrp", "saliency", "inputxgradient", "random", "input-magnitude",
     };
 
     [Theory]
@@ -117,6 +117,9 @@ public class AttributionContractTests
             using var r = model.Explain(x).For(targets).WithBatchSize(batch).Using(method).Compute();
             TensorAssert.Close(r, reference, 1e-5);
         }
+
+        using var again = model.Explain(x).For(targets).Using(method).Compute();
+        TensorAssert.Identical(again, reference);
 
         var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         for (var i = 0; i < 2; i++)

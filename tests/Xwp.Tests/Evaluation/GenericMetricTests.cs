@@ -70,6 +70,26 @@ public class GenericMetricTests
     }
 
     [Fact]
+    public void Scoring_a_conv_net_leaks_no_tensors_and_leaves_the_module_in_its_mode()
+    {
+        using var module = TinyConvNet.Create();
+        module.train();
+        var model = ExplainableModel.FromModule(module);
+        using var ramp = TinyConvNet.Ramp();
+        using var x = ramp.div(40);
+        using var maps = tensor(TinyConvNet.Contributions, [1, 1, 4, 4]);
+        using var targets = tensor(new long[] { 0 });
+        var before = TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        foreach (var metric in Metrics.All)
+        {
+            metric.Score(model, x, targets, maps);
+        }
+
+        TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount.Should().Be(before);
+        module.training.Should().BeTrue();
+    }
+
+    [Fact]
     public void The_runner_scores_a_conv_net_with_maps_of_the_image_shape()
     {
         using var module = TinyConvNet.Create();
