@@ -71,6 +71,10 @@ internal sealed class ExplainCommand : ICommand
         {
             throw new UsageException(e.Message);
         }
+        catch (ArgumentOutOfRangeException e) when (ExplainMethods.FlagFor(e.ParamName) is { } flag)
+        {
+            throw new UsageException($"{flag}: {e.Message}");
+        }
 
         using var mapOwner = map;
         targets?.Dispose();

@@ -31,6 +31,12 @@ internal static partial class ExplainMethods
         [nameof(RiseOptions.Masks)] = "--rise-masks",
     };
 
+    /// <summary>
+    /// The flag that sets a library option named by an exception's parameter, for options that can only be
+    /// checked against the inputs (e.g. a window larger than the images); null when no flag sets it.
+    /// </summary>
+    public static string? FlagFor(string? option) => option is not null && Flags.TryGetValue(option, out var flag) ? flag : null;
+
     /// <summary>The flags of these methods, all read whatever the method (scripts pass one shared set).</summary>
     private sealed record PerturbationFlags(
         (int Height, int Width) ImageShape,

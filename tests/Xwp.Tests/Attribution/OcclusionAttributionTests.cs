@@ -247,8 +247,6 @@ public class OcclusionAttributionTests
 
     public static TheoryData<string, Func<AttributionMethod>> BadOptions => new()
     {
-        { "Window", () => Attributions.Occlusion(new OcclusionOptions { Window = (29, 4) }) },
-        { "Window", () => Attributions.Occlusion(new OcclusionOptions { ImageShape = (6, 6), Window = (3, 7) }) },
         { "Window", () => Attributions.Occlusion(new OcclusionOptions { Window = (0, 4) }) },
         { "Stride", () => Attributions.Occlusion(new OcclusionOptions { Stride = (0, 2) }) },
         { "Stride", () => Attributions.Occlusion(new OcclusionOptions { Stride = (2, -1) }) },
@@ -295,6 +293,12 @@ public class OcclusionAttributionTests
     {
         using var model = TinyNets.RandomTrained([784, 20, 10], 81);
         using var x = TinyNets.SparseInputs(2, 784, 82);
+        var tall = () => model.Explain(x).Using(Attributions.Occlusion(new OcclusionOptions { Window = (29, 4) })).Compute();
+        tall.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*29×4 window does not fit in the 28×28 image*").Which.ParamName.Should().Be("Window");
+        using var images = x.view(2, 1, 28, 28);
+        var wide = () => ExplainableModel.FromFunction(t => model.Forward(t.reshape(t.shape[0], -1)))
+            .Explain(images).Using(Attributions.Occlusion(new OcclusionOptions { Window = (3, 30) })).Compute();
+        wide.Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("Window");
         var shape = () => model.Explain(x).Using(Attributions.Occlusion(new OcclusionOptions { ImageShape = (27, 28) })).Compute();
         shape.Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("ImageShape");
         using var mask = zeros(36, dtype: int64);

@@ -84,6 +84,11 @@ public sealed class TorchScriptCommandTests : IDisposable
             ["--torchscript", Fixture("mlp.pt"), "--inputs", Fixture("mlp_inputs.npy"), "--method", "xwp", "--out", Path.Combine(_dir, "A.npy")]));
         xwp.Should().Throw<UsageException>().WithMessage("*'xwp' needs an Fcnn*");
 
+        // The window can only be checked against the inputs: 9×9 does not fit the 8×8 images.
+        var window = () => new ExplainCommand().Run(new Arguments(
+            ["--torchscript", Fixture("cnn.pt"), "--inputs", Fixture("cnn_inputs.npy"), "--method", "occlusion", "--window", "9,9", "--out", Path.Combine(_dir, "A.npy")]));
+        window.Should().Throw<UsageException>().WithMessage("--window: *9×9 window does not fit in the 8×8 image*");
+
         var notScript = Path.Combine(_dir, "bad.pt");
         File.WriteAllText(notScript, "not a model");
         var bad = () => new ExplainCommand().Run(new Arguments(

@@ -40,19 +40,25 @@ internal sealed class OcclusionAttribution : AttributionMethod
                         $"The image shape {Options.ImageShape.Height}×{Options.ImageShape.Width} has {pixels} pixels; the model takes {one[0]} features.");
                 }
 
+                CheckWindow(Options.ImageShape.Height, Options.ImageShape.Width);
                 return AblationSets.Windows(Options.ImageShape, Options.Window, Options.Stride);
             }
 
             var (height, width) = (checked((int)one[^2]), checked((int)one[^1]));
-            if (Options.Window.Height > height || Options.Window.Width > width)
-            {
-                throw new ArgumentOutOfRangeException(
-                    nameof(OcclusionOptions.Window),
-                    $"The {Options.Window.Height}×{Options.Window.Width} window does not fit the inputs' last two dimensions ({height}×{width}).");
-            }
+            CheckWindow(height, width);
 
             var planes = checked((int)one.SkipLast(2).Aggregate(1L, (a, b) => a * b));
             return AblationSets.Windows(planes, (height, width), Options.Window, Options.Stride);
         });
+    }
+
+    private void CheckWindow(int height, int width)
+    {
+        if (Options.Window.Height > height || Options.Window.Width > width)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(OcclusionOptions.Window),
+                $"The {Options.Window.Height}×{Options.Window.Width} window does not fit in the {height}×{width} image.");
+        }
     }
 }

@@ -28,7 +28,10 @@ public sealed record OcclusionOptions
     /// </summary>
     public (int Height, int Width) ImageShape { get; init; } = (28, 28);
 
-    /// <summary>Size of the occluding window, in pixels. Default 4×4.</summary>
+    /// <summary>
+    /// Size of the occluding window, in pixels. Default 4×4. It must fit in the image (checked when the
+    /// method runs, since the image is the inputs' last two dimensions unless the inputs are rows).
+    /// </summary>
     public (int Height, int Width) Window { get; init; } = (4, 4);
 
     /// <summary>Step between window positions, in pixels. Default 2×2.</summary>
@@ -57,11 +60,6 @@ public sealed record OcclusionOptions
         CheckShape(ImageShape, nameof(ImageShape));
         CheckShape(Window, nameof(Window));
         CheckShape(Stride, nameof(Stride));
-        if (Window.Height > ImageShape.Height || Window.Width > ImageShape.Width)
-        {
-            throw new ArgumentOutOfRangeException(nameof(Window), Window, $"The window must fit in the {ImageShape.Height}×{ImageShape.Width} image.");
-        }
-
         CheckCommon(Baseline, OutputSpace, MemoryBudgetBytes);
     }
 
