@@ -20,6 +20,13 @@ internal static class ForwardChunks
     public const int OpaqueActivationFactor = 32;
 
     /// <summary>
+    /// On the CPU, chunks of an opaque model are capped here: a small CNN's forward throughput peaks at a
+    /// few hundred images per pass and falls by about 40% at a few thousand, whose activations stream
+    /// through main memory.
+    /// </summary>
+    public const long CpuOpaqueChunkBytes = 32L << 20;
+
+    /// <summary>
     /// Rows per chunk: each row holds every layer's pre-activation and activation
     /// (<paramref name="copies"/> floats per unit; more when autograd keeps them for a backward pass),
     /// a few output rows and <paramref name="extraFloatsPerRow"/> more.
@@ -41,8 +48,7 @@ internal static class ForwardChunks
     }
 
     /// <summary>
-    /// Rows per forward pass of any model whose inputs have <paramref name="features"/> features, within the
-    /// whole budget on every device: the
+    /// Rows per forward pass of any model whose inputs have <paramref name="features"/> features: the
     /// input copy, <see cref="OpaqueActivationFactor"/> floats per feature of activations (twice that when
     /// a backward pass follows) and <paramref name="extraFloatsPerRow"/> more.
     /// </summary>
@@ -53,9 +59,11 @@ internal static class ForwardChunks
             return Rows(fcnn, budgetBytes, extraFloatsPerRow + features, backward ? 4 : 2);
         }
 
-        // No cache-sized cap here (unlike an FCNN's head): a convolutional model's passes are dominated by
-        // per-pass overhead and im2col work that large batches amortise (xwp bench --torchscript on the small
-        // CNN ran faster at the 256 MiB default than with a 32 MiB cap).
+        if (model.Device.type == TorchSharp.DeviceType.CPU)
+        {
+            budgetBytes = Math.Min(budgetBytes, CpuOpaqueChunkBytes);
+        }
+
         var floats = extraFloatsPerRow + (features * (1L + ((backward ? 2 : 1) * OpaqueActivationFactor)));
         return Math.Max(1, budgetBytes / (floats * sizeof(float)));
     }
