@@ -49,6 +49,58 @@ internal static class InputValidation
     }
 
     /// <summary>
+    /// Inputs for <paramref name="model"/>: for an <see cref="Fcnn"/> as <see cref="CheckInputs(Tensor, int, string, string)"/>;
+    /// otherwise a finite floating-point tensor <c>[N, …]</c> with N ≥ 1 whose per-input shape is the
+    /// model's <see cref="ExplainableModel.InputShape"/> when it declares one; <paramref name="subject"/> begins
+    /// the message about non-finite values.
+    /// </summary>
+    public static void CheckInputs(Tensor inputs, ExplainableModel model, string name, string subject = "Inputs")
+    {
+        if (model is Fcnn fcnn)
+        {
+            CheckInputs(inputs, fcnn.InputSize, name, subject);
+            return;
+        }
+
+        ArgumentNullException.ThrowIfNull(inputs, name);
+        if (inputs.IsInvalid)
+        {
+            throw new ArgumentException("The tensor has been disposed.", name);
+        }
+
+        if (inputs.dim() < 2)
+        {
+            throw new ArgumentException($"Expected a batch [N, ...] of at least two dimensions, got shape {Shape(inputs)}.", name);
+        }
+
+        if (model.InputShape is { } expected && !inputs.shape.Skip(1).SequenceEqual(expected))
+        {
+            throw new ArgumentException($"Expected inputs [N, {string.Join(", ", expected)}] (the model's input shape), got shape {Shape(inputs)}.", name);
+        }
+
+        if (inputs.shape[0] < 1)
+        {
+            throw new ArgumentException("Expected at least one row, got none.", name);
+        }
+
+        if (!is_floating_point(inputs))
+        {
+            throw new ArgumentException($"Expected a floating-point tensor, got {inputs.dtype}.", name);
+        }
+
+        using var scope = NewDisposeScope();
+        var flat = inputs.reshape(inputs.shape[0], -1);
+        if (!flat.isfinite().all().item<bool>())
+        {
+            var bad = flat.isfinite().logical_not().nonzero();
+            var row = bad[0, 0].item<long>();
+            var col = bad[0, 1].item<long>();
+            throw new ArgumentException(
+                $"{subject} must be finite: {bad.shape[0]} value(s) are NaN or infinite, the first at row {row}, feature {col} (row-major within the row).", name);
+        }
+    }
+
+    /// <summary>
     /// Describes the non-finite values of a floating-point tensor (<c>3 NaN values and 1 infinite value</c>), or
     /// returns null when every value is finite (or the tensor holds integers).
     /// </summary>

@@ -41,8 +41,8 @@ internal sealed record BenchCase(
     public static IReadOnlyList<BenchCase> All(int literalImages)
     {
         var occlusion = new OcclusionOptions();
-        var kernelShap = new KernelShapOptions { Samples = 500, Superpixel = 4 };
-        var svs = new ShapleyValueSamplingOptions { Superpixel = 4 };
+        var kernelShap = new KernelShapOptions { Samples = 500, FeatureMask = FeatureMask.Superpixels(28, 28, 4) };
+        var svs = new ShapleyValueSamplingOptions { FeatureMask = FeatureMask.Superpixels(28, 28, 4) };
         var ig = new IntegratedGradientsOptions();
         var lrp = new LrpOptions();
         var saliency = new SaliencyOptions();
@@ -64,13 +64,13 @@ internal sealed record BenchCase(
                     ["image_shape"] = new[] { occlusion.ImageShape.Height, occlusion.ImageShape.Width },
                     ["window"] = new[] { occlusion.Window.Height, occlusion.Window.Width },
                     ["stride"] = new[] { occlusion.Stride.Height, occlusion.Stride.Width },
-                    ["baseline"] = occlusion.Baseline,
+                    ["baseline"] = occlusion.Baseline.Scalar ?? throw new InvalidOperationException("The peer takes a scalar occlusion baseline."),
                 }),
             new("kernelshap", "KernelSHAP", "500 samples, 49 superpixels (4×4)", Attributions.KernelShap(kernelShap), PeerImages, "Captum KernelShap", false,
                 new Dictionary<string, object>(Space(kernelShap.OutputSpace))
                 {
                     ["n_samples"] = kernelShap.Samples!.Value,
-                    ["feature_mask"] = Groups(kernelShap.Superpixel, kernelShap.ImageShape),
+                    ["feature_mask"] = Groups(kernelShap.FeatureMask!),
                     ["baseline"] = 0.0,
                 }),
             new("svs", "Shapley value sampling", "25 permutations, 49 superpixels (4×4)", Attributions.ShapleyValueSampling(svs), PeerImages,
@@ -78,7 +78,7 @@ internal sealed record BenchCase(
                 new Dictionary<string, object>(Space(svs.OutputSpace))
                 {
                     ["n_samples"] = svs.Samples,
-                    ["feature_mask"] = Groups(svs.Superpixel, svs.ImageShape),
+                    ["feature_mask"] = Groups(svs.FeatureMask!),
                     ["baseline"] = 0.0,
                 }),
             new("ig", "Integrated Gradients", "50 steps, Gauss–Legendre (defaults)", Attributions.IntegratedGradients(ig), PeerImages * 4,
@@ -109,7 +109,7 @@ internal sealed record BenchCase(
                 Space(inputXGradient.OutputSpace)),
             new("feature-ablation", "Feature ablation", "single pixels", Attributions.FeatureAblation(), OtherImages, null, true, NoParameters),
             new("kernelshap-defaults", "KernelSHAP", "defaults (2M+2048 samples, single pixels)", Attributions.KernelShap(), OtherImages, null, false, NoParameters),
-            new("kernelshap-paper", "KernelSHAP", "paper's SHAP row: defaults, 2×2 superpixels", Attributions.KernelShap(new KernelShapOptions { Superpixel = 2 }),
+            new("kernelshap-paper", "KernelSHAP", "paper's SHAP row: defaults, 2×2 superpixels", Attributions.KernelShap(new KernelShapOptions { FeatureMask = FeatureMask.Superpixels(28, 28, 2) }),
                 OtherImages, null, false, NoParameters),
             new("svs-pixels", "Shapley value sampling", "25 permutations, single pixels (defaults)", Attributions.ShapleyValueSampling(), OtherImages, null, false,
                 NoParameters),
@@ -127,6 +127,6 @@ internal sealed record BenchCase(
     };
 
     /// <summary>The group id of every feature, exactly as Xwp groups superpixels, so the peer's feature mask is the same.</summary>
-    private static long[] Groups(int superpixel, (int Height, int Width) imageShape) =>
-        FeatureGrouping.Resolve(null, superpixel, imageShape, (long)imageShape.Height * imageShape.Width).GroupOfFeature;
+    /// <summary>The group of each of a 28×28 image's pixels, row-major, as Captum's feature_mask takes it.</summary>
+    private static long[] Groups(FeatureMask mask) => mask.Resolve([28, 28], "feature_mask").GroupOfFeature;
 }

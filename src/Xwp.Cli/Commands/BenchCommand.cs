@@ -28,6 +28,7 @@ internal sealed class BenchCommand : ICommand
         Usage: xwp bench [--images 1024] [--literal-images 32] [--threads 2] [--repeat 3] [--seed 0] [--budget-mb 256]
                          [--method-images N | KEY=N,...] [--methods KEY,...] [--peers-only] [--json] [--export DIR [--compare-images 256]]
                xwp bench --load [--limit 100] [--datasets fashion-mnist,tmnist-style] [--epochs 10] [--json]
+               xwp bench --torchscript MODEL.pt --inputs X.npy [--threads 2] [--repeat 3]
 
           --images          images for the fast path (the literal path uses --literal-images of them)
           --threads         torch intra-op threads, set explicitly so runs compare
@@ -46,6 +47,8 @@ internal sealed class BenchCommand : ICommand
                             methods without randomness) and manifest.json (every method's settings) for bench/peers/; no timing
           --load            time `xwp reproduce --limit N` with its default settings, idle and with one core kept busy by a
                             child process that spins (started and stopped by the bench), and print both times and the ratio
+          --torchscript     instead: Occlusion, KernelSHAP and IG through the generic path on a scripted model
+                            and --inputs [N, ..., H, W] (see docs/bench/small_cnn_captum.py for Captum on the same files)
         """;
 
     public int Run(Arguments args)
@@ -59,6 +62,15 @@ internal sealed class BenchCommand : ICommand
         if (args.Flag("load"))
         {
             return BenchLoad.Run(args);
+        }
+
+        if (args.Optional("torchscript") is { } torchScript)
+        {
+            var inputsPath = args.Required("inputs");
+            var scriptThreads = args.Threads(2);
+            var scriptRepeat = args.Int("repeat", 3, min: 1);
+            args.RejectUnknown();
+            return BenchAnyModel.Run(torchScript, inputsPath, scriptThreads, scriptRepeat);
         }
 
         var images = args.Int("images", 1024, min: 1);

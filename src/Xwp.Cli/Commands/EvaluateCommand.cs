@@ -19,7 +19,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
     public string Summary => "Score attribution maps: Deletion/Insertion AUC, Average Drop, Increase in Confidence.";
 
     public string Usage => """
-        Usage: xwp evaluate (--initial INIT.pt --trained TRAINED.pt | --model MODEL.xwp)
+        Usage: xwp evaluate (--initial INIT.pt --trained TRAINED.pt | --model MODEL.xwp | --torchscript MODEL.pt [--model-output logits|probabilities])
                             --inputs X.npy --targets Y.npy --attributions [NAME=]A.npy[,[NAME=]B.npy...]
                             [--metrics deletion-auc,insertion-auc,average-drop,average-drop-gradcampp,increase-in-confidence]
                             [--features-per-step K] [--max-steps S] [--fraction 0.2] [--removal-value 0|R.npy]
@@ -28,9 +28,11 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
 
           --initial, --trained  PyTorch state_dicts (torch.save(model.state_dict())) at initialisation and after training
           --model               a model saved by Xwp (Fcnn.Save), holding both snapshots
-          --inputs              float32/float64 [N, D] inputs
+          --torchscript         any PyTorch model saved with torch.jit.script(model).save(path); inputs and maps [N, ...]
+          --model-output        what the TorchScript model returns: logits (default) or probabilities
+          --inputs              float32/float64 [N, D] inputs ([N, ...] of any shape with --torchscript)
           --targets             int64/int32 [N] classes the maps explain
-          --attributions        float32/float64 [N, D] maps to score (from `xwp explain` or any other tool), comma-separated;
+          --attributions        float32/float64 maps of the inputs' shape to score (from `xwp explain` or any other tool), comma-separated;
                                 each may be named, xwp=a.npy,ig=b.npy (default name: the file name without .npy).
                                 With two or more maps every pair is compared on every metric: Hodges-Lehmann
                                 estimate of A - B with its 95% Wilcoxon signed-rank interval and p-value (not
@@ -94,15 +96,16 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
             _ => Metrics.IncreaseInConfidence(gradCam),
         }).ToArray();
 
-        using var model = modelArgs.Load();
+        var model = modelArgs.Load();
+        using var owner = model as IDisposable;
         using var inputs = ModelArguments.ReadInputs(inputsPath, model);
-        using var targets = InputFiles.ReadTargets(targetsPath, inputs.shape[0], inputsPath, model.ClassCount);
+        using var targets = InputFiles.ReadTargets(targetsPath, inputs.shape[0], inputsPath, Xwp.Attribution.ModelOutputs.ClassCount(model, inputs));
 
         using var mapScope = NewDisposeScope();
         var builder = model.Evaluate(inputs, targets);
         foreach (var (mapName, mapPath) in mapPaths)
         {
-            var maps = InputFiles.ReadMatrix(mapPath, model.InputSize);
+            var maps = model is Fcnn fcnn ? InputFiles.ReadMatrix(mapPath, fcnn.InputSize) : InputFiles.ReadBatch(mapPath, "attribution maps");
             if (!maps.shape.SequenceEqual(inputs.shape))
             {
                 throw new InvalidDataException(

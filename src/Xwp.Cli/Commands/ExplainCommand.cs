@@ -17,16 +17,18 @@ internal sealed class ExplainCommand : ICommand
     public string Summary => "Attribution maps for the rows of a .npy file.";
 
     public string Usage => """
-        Usage: xwp explain (--initial INIT.pt --trained TRAINED.pt | --model MODEL.xwp)
+        Usage: xwp explain (--initial INIT.pt --trained TRAINED.pt | --model MODEL.xwp | --torchscript MODEL.pt [--model-output logits|probabilities])
                            --inputs X.npy [--targets Y.npy] --method METHOD --out A.npy
                            [--output-space probabilities|logits] [--activation relu|gelu|tanh|sigmoid|leakyrelu]
                            [--batch-size N] [--device cpu|cuda] [--threads N] [--layer-order A,B,C] [method flags]
 
           --initial, --trained  PyTorch state_dicts (torch.save(model.state_dict())) at initialisation and after training
           --model               a model saved by Xwp (Fcnn.Save), holding both snapshots
-          --inputs              float32/float64 [N, D] rows to explain
+          --torchscript         any PyTorch model saved with torch.jit.script(model).save(path): inputs [N, ...], outputs [N, C]
+          --model-output        what the TorchScript model returns: logits (default) or probabilities
+          --inputs              float32/float64 [N, D] rows to explain ([N, ...] of any shape with --torchscript)
           --targets             int64/int32 [N] classes to explain (default: the predicted class)
-          --out                 where to write the float32 [N, D] attribution map
+          --out                 where to write the float32 attribution map, of the inputs' shape
           --layer-order         the state_dicts' Linear layers from input to output (e.g. fc_in,fc_hidden,fc_out),
                                 needed only when their names do not give the order
 
@@ -45,10 +47,11 @@ internal sealed class ExplainCommand : ICommand
         args.RejectUnknown();
         OutputPaths.CheckFiles(("out", outPath));
 
-        using var model = modelArgs.Load();
+        var model = modelArgs.Load();
+        using var owner = model as IDisposable;
         using var inputs = ModelArguments.ReadInputs(inputsPath, model);
         var builder = model.Explain(inputs).WithBatchSize(batchSize);
-        using var targets = targetsPath is null ? null : InputFiles.ReadTargets(targetsPath, inputs.shape[0], inputsPath, model.ClassCount);
+        using var targets = targetsPath is null ? null : InputFiles.ReadTargets(targetsPath, inputs.shape[0], inputsPath, Xwp.Attribution.ModelOutputs.ClassCount(model, inputs));
         if (targets is not null)
         {
             builder.For(targets);
@@ -59,6 +62,15 @@ internal sealed class ExplainCommand : ICommand
         try
         {
             computed = builder.Using(attribution).WithProgress(progress).Compute();
+        }
+        catch (NotSupportedException e) when (model is not Fcnn)
+        {
+            // A method that needs an FCNN's snapshots or layers, asked of --torchscript: the options do not fit together.
+            throw new UsageException(e.Message);
+        }
+        catch (ArgumentOutOfRangeException e) when (ExplainMethods.FlagFor(e.ParamName) is { } flag)
+        {
+            throw new UsageException($"{flag}: {e.Message}");
         }
         finally
         {

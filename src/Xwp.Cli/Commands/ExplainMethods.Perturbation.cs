@@ -24,13 +24,18 @@ internal static partial class ExplainMethods
         [nameof(OcclusionOptions.Window)] = "--window",
         [nameof(OcclusionOptions.Stride)] = "--stride",
         [nameof(OcclusionOptions.Baseline)] = "--baseline",
-        [nameof(OcclusionOptions.BaselineTensor)] = "--baseline",
         [nameof(FeatureAblationOptions.FeatureMask)] = "--feature-mask",
         [nameof(RiseOptions.MaskCount)] = "--masks",
         [nameof(RiseOptions.GridSize)] = "--grid",
         [nameof(RiseOptions.Probability)] = "--probability",
         [nameof(RiseOptions.Masks)] = "--rise-masks",
     };
+
+    /// <summary>
+    /// The flag that sets a library option named by an exception's parameter, for options that can only be
+    /// checked against the inputs (e.g. a window larger than the images); null when no flag sets it.
+    /// </summary>
+    public static string? FlagFor(string? option) => option is not null && Flags.TryGetValue(option, out var flag) ? flag : null;
 
     /// <summary>The flags of these methods, all read whatever the method (scripts pass one shared set).</summary>
     private sealed record PerturbationFlags(
@@ -99,8 +104,7 @@ internal static partial class ExplainMethods
             using var groups = flags.FeatureMask is null ? null : NpyFile.ReadInt64Vector(flags.FeatureMask);
             return Attributions.FeatureAblation(new FeatureAblationOptions
             {
-                Baseline = baselineValue,
-                BaselineTensor = baseline,
+                Baseline = baseline is null ? baselineValue : baseline,
                 FeatureMask = groups,
                 OutputSpace = space,
             });
@@ -116,8 +120,7 @@ internal static partial class ExplainMethods
             ImageShape = flags.ImageShape,
             Window = flags.Window,
             Stride = flags.Stride ?? (2, 2),
-            Baseline = baselineValue,
-            BaselineTensor = baseline,
+            Baseline = baseline is null ? baselineValue : baseline,
             OutputSpace = space,
         });
     }

@@ -84,8 +84,7 @@ internal static partial class ExplainMethods
                 {
                     Samples = samples,
                     Baseline = Baseline(baselineText),
-                    Superpixel = superpixel,
-                    ImageShape = imageShape,
+                    FeatureMask = Superpixels(imageShape, superpixel),
                     OutputSpace = outputs,
                     Seed = seed,
                 }),
@@ -94,8 +93,7 @@ internal static partial class ExplainMethods
                     Samples = samples ?? 25,
                     Antithetic = antithetic,
                     Baseline = Baseline(baselineText),
-                    Superpixel = superpixel,
-                    ImageShape = imageShape,
+                    FeatureMask = Superpixels(imageShape, superpixel),
                     OutputSpace = outputs,
                     Seed = seed,
                 }),
@@ -115,6 +113,10 @@ internal static partial class ExplainMethods
             throw new UsageException($"{name}: {e.Message}");
         }
     }
+
+    /// <summary>`--superpixel K` on the `--image-shape` view: a mask of K×K blocks, or null for single features.</summary>
+    private static FeatureMask? Superpixels((int Height, int Width) imageShape, int superpixel) =>
+        superpixel == 1 ? null : FeatureMask.Superpixels(imageShape.Height, imageShape.Width, superpixel);
 
     /// <summary>`--baseline`: a number for every feature (0 = the default, no tensor), or a .npy file.</summary>
     private static Tensor? Baseline(string? text)

@@ -69,6 +69,23 @@ internal static class InputFiles
         }
     }
 
+    /// <summary>Reads a float array <c>[N, ...]</c> (rank at least 2) as float32 and checks that every value is finite.</summary>
+    /// <exception cref="InvalidDataException">The file is bad, not floating point, of rank below 2, or holds a non-finite value.</exception>
+    public static Tensor ReadBatch(string path, string what)
+    {
+        var batch = ModelArguments.ReadBatch(path, what);
+        try
+        {
+            CheckFinite(batch, path);
+            return batch;
+        }
+        catch
+        {
+            batch.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Refuses a tensor read from <paramref name="path"/> that holds NaN or infinity, naming the first such row and feature.</summary>
     /// <exception cref="InvalidDataException">A value is NaN or infinite.</exception>
     public static void CheckFinite(Tensor values, string path)

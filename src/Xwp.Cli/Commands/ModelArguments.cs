@@ -4,10 +4,17 @@ namespace Xwp.Cli.Commands;
 
 /// <summary>
 /// The flags that name a model, shared by `explain` and `evaluate`: `--initial`/`--trained` (PyTorch
-/// state_dicts) or `--model` (an .xwp file), `--activation`, `--device` and `--threads`.
+/// state_dicts), `--model` (an .xwp file) or `--torchscript` (any scripted PyTorch model, with
+/// `--model-output`), `--activation`, `--device` and `--threads`.
 /// </summary>
-internal sealed record ModelArguments(string? Initial, string? Trained, string? ModelPath, Activation Activation, string Device, int Threads, IReadOnlyList<string>? LayerOrder = null)
+internal sealed record ModelArguments(string? Initial, string? Trained, string? ModelPath, string? TorchScript, ModelOutput Output, Activation Activation, string Device, int Threads, IReadOnlyList<string>? LayerOrder = null)
 {
+    private static readonly Dictionary<string, ModelOutput> Outputs = new()
+    {
+        ["logits"] = ModelOutput.Logits,
+        ["probabilities"] = ModelOutput.Probabilities,
+    };
+
     private static readonly Dictionary<string, Activation> Activations = new()
     {
         ["relu"] = Activation.ReLU,
@@ -21,6 +28,9 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
     public const string Usage = """
           --initial, --trained  PyTorch state_dicts (torch.save(model.state_dict())) at initialisation and after training
           --model               a model saved by Xwp (Fcnn.Save), holding both snapshots
+          --torchscript         any PyTorch model saved with torch.jit.script(model).save(path): inputs [N, ...], outputs [N, C]
+                                (XWP, XWP^c and LRP need --model or --initial/--trained)
+          --model-output        what the TorchScript model returns: logits (default) or probabilities
           --activation          the PyTorch model's activation: relu (default), gelu, tanh, sigmoid, leakyrelu
           --layer-order         the state_dicts' Linear layers from input to output, e.g. fc_in,fc_hidden,fc_out
                                 (needed only when their names do not give the order)
@@ -32,6 +42,8 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
         args.Optional("initial"),
         args.Optional("trained"),
         args.Optional("model"),
+        args.Optional("torchscript"),
+        args.Choice("model-output", ModelOutput.Logits, Outputs),
         args.Choice("activation", Activation.ReLU, Activations),
         args.Choice("device", "cpu", new Dictionary<string, string> { ["cpu"] = "cpu", ["cuda"] = "cuda" }),
         args.Threads(0),
@@ -41,22 +53,33 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
     /// <exception cref="UsageException">Neither or both were given.</exception>
     public void Validate()
     {
-        if (ModelPath is null == (Initial is null || Trained is null))
+        var ways = (ModelPath is null ? 0 : 1) + (TorchScript is null ? 0 : 1) + (Initial is null && Trained is null ? 0 : 1);
+        if (ways != 1 || (ModelPath is null && TorchScript is null && (Initial is null || Trained is null)))
         {
-            throw new UsageException(ModelPath is null
-                ? "Give both --initial and --trained, or --model."
-                : "Give either --model or --initial/--trained, not both.");
+            throw new UsageException(ways > 1
+                ? "Give one of --model, --torchscript or --initial/--trained, not several."
+                : "Give both --initial and --trained, or --model, or --torchscript.");
         }
     }
 
-    /// <summary>Applies --threads, loads the model and moves it to --device; the caller owns it.</summary>
+    /// <summary>Applies --threads, loads the model and moves it to --device; the caller owns it (every model it returns is <see cref="IDisposable"/>).</summary>
     /// <param name="warnings">Where a warning about the model goes (standard error when null).</param>
-    public Fcnn Load(TextWriter? warnings = null)
+    public ExplainableModel Load(TextWriter? warnings = null)
     {
         Validate();
         if (Threads > 0)
         {
             XwpRuntime.Threads = Threads;
+        }
+
+        if (TorchScript is not null)
+        {
+            if (Device == "cuda")
+            {
+                throw new UsageException("--device cuda is not supported with --torchscript yet; the model runs on the CPU.");
+            }
+
+            return TorchScriptModel.Load(TorchScript, Output);
         }
 
         var model = ModelPath is not null
@@ -75,6 +98,36 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
         }
 
         return model;
+    }
+
+    /// <summary>
+    /// Reads float inputs: <c>[N, D]</c> with D checked against an FCNN, any <c>[N, ...]</c> for another model.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is bad, not floating point, of rank below 2, has the wrong number of features, or holds a non-finite value.</exception>
+    public static Tensor ReadInputs(string path, ExplainableModel model) =>
+        model is Fcnn fcnn ? ReadInputs(path, fcnn) : InputFiles.ReadBatch(path, "inputs");
+
+    /// <summary>Reads a float array <c>[N, ...]</c> (rank at least 2) as float32, e.g. maps of any shape.</summary>
+    /// <exception cref="InvalidDataException">The file is bad, not floating point, or of rank below 2.</exception>
+    public static Tensor ReadBatch(string path, string what)
+    {
+        var raw = NpyFile.Read(path);
+        if (raw.dtype is not (ScalarType.Float32 or ScalarType.Float64) || raw.dim() < 2)
+        {
+            var message = $"'{path}' holds {raw.dtype} [{string.Join(", ", raw.shape)}]; {what} must be float32 or float64 [N, ...] with at least two dimensions.";
+            raw.Dispose();
+            throw new InvalidDataException(message);
+        }
+
+        if (raw.dtype == ScalarType.Float32)
+        {
+            return raw;
+        }
+
+        using (raw)
+        {
+            return raw.to(float32);
+        }
     }
 
     /// <summary>

@@ -23,13 +23,13 @@ internal sealed record ReproductionMethod(string Key, string Display, string? Pa
     public static IReadOnlyList<ReproductionMethod> All(long seed)
     {
         var occlusion = new OcclusionOptions();
-        var kernelShap = new KernelShapOptions { Superpixel = 2, Seed = seed };
+        var kernelShap = new KernelShapOptions { FeatureMask = FeatureMask.Superpixels(28, 28, 2), Seed = seed };
         var rise = new RiseOptions { Seed = seed };
         var ig = new IntegratedGradientsOptions();
         var lrp = new LrpOptions();
         var xwp = new XwpOptions();
         var xwpc = new XwpComplementOptions();
-        var svs = new ShapleyValueSamplingOptions { Superpixel = 2, Seed = seed };
+        var svs = new ShapleyValueSamplingOptions { FeatureMask = FeatureMask.Superpixels(28, 28, 2), Seed = seed };
         var random = new RandomOptions { Seed = seed };
         return
         [

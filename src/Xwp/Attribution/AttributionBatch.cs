@@ -3,13 +3,26 @@ using static TorchSharp.torch;
 namespace Xwp.Attribution;
 
 /// <summary>
-/// One batch of an attribution run, as a method sees it: validated float32 inputs <c>[B, D]</c> and
+/// One batch of an attribution run, as a method sees it: validated float32 inputs <c>[B, …]</c> and
 /// int64 targets <c>[B]</c> on the model's device, and where the batch starts in the whole run.
 /// </summary>
-/// <param name="Model">The trained model.</param>
-/// <param name="Inputs">Float32 <c>[B, D]</c>; never modify it.</param>
+/// <param name="Model">The model.</param>
+/// <param name="Inputs">Float32 <c>[B, …]</c> (<c>[B, D]</c> for an <see cref="Fcnn"/>); never modify it.</param>
 /// <param name="Targets">Int64 <c>[B]</c>, each in <c>[0, C)</c>.</param>
 /// <param name="Offset">Index of the batch's first row in the whole run. Seeded methods derive each row's
 /// random stream from (seed, Offset + row) so that results do not depend on the batch size.</param>
 /// <param name="CancellationToken">Check it between chunks of work.</param>
-internal sealed record AttributionBatch(Fcnn Model, Tensor Inputs, Tensor Targets, long Offset, CancellationToken CancellationToken);
+internal sealed record AttributionBatch(ExplainableModel Model, Tensor Inputs, Tensor Targets, long Offset, CancellationToken CancellationToken)
+{
+    /// <summary>The model when it is an <see cref="global::Xwp.Fcnn"/> (the exact fast paths apply); null otherwise.</summary>
+    public Fcnn? Fcnn => Model as Fcnn;
+
+    /// <summary>Features per input, D: the product of the per-input dimensions.</summary>
+    public long Features => Inputs.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+
+    /// <summary>The model as an <see cref="global::Xwp.Fcnn"/>, for methods defined only on FCNNs.</summary>
+    /// <exception cref="NotSupportedException">The model is not an <see cref="global::Xwp.Fcnn"/>; the message names the method.</exception>
+    public Fcnn RequireFcnn(string method) => Fcnn ?? throw new NotSupportedException(
+        $"The method '{method}' needs an Fcnn (its snapshots or its layers); this model is a {Model.GetType().Name}. " +
+        "Occlusion, feature ablation, KernelSHAP, Shapley value sampling, RISE, Integrated Gradients, saliency, Input×Gradient, random and input magnitude work on any model; LRP on nn.Sequential chains.");
+}

@@ -4,9 +4,10 @@ using static TorchSharp.torch;
 namespace Xwp;
 
 /// <summary>
-/// An attribution method: given a model, inputs <c>[N, D]</c> and target classes <c>[N]</c>, it
-/// returns a new map <c>[N, D]</c> with one score per input feature. Create methods through
-/// <see cref="Attributions"/> and run them with <see cref="ExplainExtensions.Explain"/>.
+/// An attribution method: given a model, inputs <c>[N, …]</c> and target classes <c>[N]</c>, it
+/// returns a new map of the inputs' shape with one score per input feature. Create methods through
+/// <see cref="Attributions"/> and run them with <see cref="ExplainExtensions.Explain"/>; derive from
+/// <see cref="CustomAttributionMethod"/> to add your own.
 /// </summary>
 /// <remarks>Methods are immutable and can be reused across models and threads.</remarks>
 public abstract class AttributionMethod

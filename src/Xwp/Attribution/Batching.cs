@@ -12,7 +12,7 @@ internal static class Batching
     /// <summary>Runs <paramref name="method"/> over all rows; returns the map <c>[N, D]</c> and its diagnostics <c>[N]</c> each.</summary>
     public static (Tensor Map, Tensor[] Diagnostics) Run(
         AttributionMethod method,
-        Fcnn model,
+        ExplainableModel model,
         Tensor inputs,
         Tensor targets,
         int batchSize,

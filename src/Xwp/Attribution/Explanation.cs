@@ -22,7 +22,7 @@ public sealed class Explanation : IDisposable
     /// <summary>The method's name.</summary>
     public string Method { get; }
 
-    /// <summary>The attribution map <c>[N, D]</c>, float32, on the inputs' device.</summary>
+    /// <summary>The attribution map, of the inputs' shape (<c>[N, D]</c> for an <see cref="Fcnn"/>), float32, on the inputs' device.</summary>
     /// <exception cref="InvalidOperationException">The map was taken with <see cref="DetachMap"/>.</exception>
     public Tensor Map => _map ?? throw new InvalidOperationException("The map was taken with DetachMap().");
 

@@ -1,3 +1,4 @@
+using Xwp.Attribution;
 using static TorchSharp.torch;
 
 namespace Xwp;
@@ -8,7 +9,7 @@ namespace Xwp;
 /// </summary>
 public sealed class ExplanationBuilder
 {
-    private readonly Fcnn _model;
+    private readonly ExplainableModel _model;
     private readonly Tensor _inputs;
     private Tensor? _targets;
     private long[]? _targetArray;
@@ -17,7 +18,7 @@ public sealed class ExplanationBuilder
     private IProgress<AttributionProgress>? _progress;
     private CancellationToken _cancellationToken;
 
-    internal ExplanationBuilder(Fcnn model, Tensor inputs)
+    internal ExplanationBuilder(ExplainableModel model, Tensor inputs)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputs);
@@ -99,10 +100,11 @@ public sealed class ExplanationBuilder
     /// Runs the method. Returns a new float32 tensor of the inputs' shape, on the inputs' device,
     /// owned by the caller; the inputs, targets and model are not modified.
     /// </summary>
-    /// <returns>The attribution map <c>[N, D]</c>.</returns>
-    /// <exception cref="InvalidOperationException">No method was chosen, or the model is not trained.</exception>
+    /// <returns>The attribution map, of the inputs' shape <c>[N, …]</c>.</returns>
+    /// <exception cref="InvalidOperationException">No method was chosen, the model is not trained, or its forward function does not return <c>[N, C]</c>.</exception>
+    /// <exception cref="NotSupportedException">The method needs an <see cref="Fcnn"/> (XWP, XWP^c, LRP) and the model is another kind.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
-    /// <exception cref="ArgumentException">Inputs are not a finite <c>[N, D]</c> float tensor, or targets have the wrong shape or type.</exception>
+    /// <exception cref="ArgumentException">Inputs are not a finite float tensor of the model's input shape (<c>[N, D]</c> for an <see cref="Fcnn"/>), targets have the wrong shape or type, or a baseline or feature mask does not fit the inputs.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target class is outside <c>[0, C)</c>.</exception>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
     public Tensor Compute()
@@ -116,37 +118,39 @@ public sealed class ExplanationBuilder
     /// per-input diagnostics (e.g. Integrated Gradients' completeness gap). Dispose the result.
     /// </summary>
     /// <returns>The explanation; the caller owns it.</returns>
-    /// <exception cref="InvalidOperationException">No method was chosen, or the model is not trained.</exception>
+    /// <exception cref="InvalidOperationException">No method was chosen, the model is not trained, or its forward function does not return <c>[N, C]</c>.</exception>
+    /// <exception cref="NotSupportedException">The method needs an <see cref="Fcnn"/> (XWP, XWP^c, LRP) and the model is another kind.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
-    /// <exception cref="ArgumentException">Inputs are not a finite <c>[N, D]</c> float tensor, or targets have the wrong shape or type.</exception>
+    /// <exception cref="ArgumentException">Inputs are not a finite float tensor of the model's input shape (<c>[N, D]</c> for an <see cref="Fcnn"/>), targets have the wrong shape or type, or a baseline or feature mask does not fit the inputs.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target class is outside <c>[0, C)</c>.</exception>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
     public Explanation ComputeExplanation()
     {
         var method = _method ?? throw new InvalidOperationException("Choose an attribution method with Using(...) before Compute().");
-        _model.ThrowIfDisposed();
-        _ = _model.Trained;
-        InputValidation.CheckInputs(_inputs, _model.InputSize, "inputs");
+        _model.ThrowIfNotReady();
+        InputValidation.CheckInputs(_inputs, _model, "inputs");
         var device = _model.Device;
 
+        using var explaining = _model.BeginExplaining();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var x = _inputs.detach().to(float32).to(device);
+        var classes = ModelOutputs.ClassCount(_model, x);
         Tensor targets;
         if (_targets is not null)
         {
-            InputValidation.CheckTargets(_targets, x.shape[0], _model.ClassCount, "targets");
+            InputValidation.CheckTargets(_targets, x.shape[0], classes, "targets");
             targets = _targets.to(int64).to(device);
         }
         else if (_targetArray is not null)
         {
             targets = tensor(_targetArray, int64);
-            InputValidation.CheckTargets(targets, x.shape[0], _model.ClassCount, "targets");
+            InputValidation.CheckTargets(targets, x.shape[0], classes, "targets");
             targets = targets.to(device);
         }
         else
         {
-            targets = _model.Trained.Logits(x).argmax(1);
+            targets = ModelOutputs.Predict(_model, x);
         }
 
         var total = x.shape[0];

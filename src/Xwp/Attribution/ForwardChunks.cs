@@ -1,8 +1,8 @@
 namespace Xwp.Attribution;
 
 /// <summary>
-/// How many rows of the network's head (everything after the first linear layer) fit in one chunk
-/// of a method's internal work, for a memory budget. Results never depend on it.
+/// How many rows go through the model in one chunk of a method's internal work, for a memory budget.
+/// Results never depend on it.
 /// </summary>
 internal static class ForwardChunks
 {
@@ -12,6 +12,19 @@ internal static class ForwardChunks
     /// GPUs get the whole budget.
     /// </summary>
     public const long CpuChunkBytes = 8L << 20;
+
+    /// <summary>
+    /// A model known only by its forward function is assumed to hold this many floats per input
+    /// feature in activations (a small CNN's convolutions and their activations stay below it).
+    /// </summary>
+    public const int OpaqueActivationFactor = 32;
+
+    /// <summary>
+    /// On the CPU, chunks of an opaque model are capped here: a small CNN's forward throughput peaks at a
+    /// few hundred images per pass and falls by about 40% at a few thousand, whose activations stream
+    /// through main memory.
+    /// </summary>
+    public const long CpuOpaqueChunkBytes = 32L << 20;
 
     /// <summary>
     /// Rows per chunk: each row holds every layer's pre-activation and activation
@@ -31,6 +44,27 @@ internal static class ForwardChunks
             floats += (long)copies * model.LayerSizes[k];
         }
 
+        return Math.Max(1, budgetBytes / (floats * sizeof(float)));
+    }
+
+    /// <summary>
+    /// Rows per forward pass of any model whose inputs have <paramref name="features"/> features: the
+    /// input copy, <see cref="OpaqueActivationFactor"/> floats per feature of activations (twice that when
+    /// a backward pass follows) and <paramref name="extraFloatsPerRow"/> more.
+    /// </summary>
+    public static long Rows(ExplainableModel model, long features, long budgetBytes, long extraFloatsPerRow = 0, bool backward = false)
+    {
+        if (model is Fcnn fcnn && model.InputShape is [var d] && d == features)
+        {
+            return Rows(fcnn, budgetBytes, extraFloatsPerRow + features, backward ? 4 : 2);
+        }
+
+        if (model.Device.type == TorchSharp.DeviceType.CPU)
+        {
+            budgetBytes = Math.Min(budgetBytes, CpuOpaqueChunkBytes);
+        }
+
+        var floats = extraFloatsPerRow + (features * (1L + ((backward ? 2 : 1) * OpaqueActivationFactor)));
         return Math.Max(1, budgetBytes / (floats * sizeof(float)));
     }
 }

@@ -3,9 +3,9 @@ using static TorchSharp.torch;
 namespace Xwp.Attribution;
 
 /// <summary>
-/// The trained network's outputs as attribution methods need them: whole output rows, the target's
-/// score, and the target score's gradient with respect to the input. Every method goes through
-/// these, so "probabilities or logits" means the same thing everywhere.
+/// The model's outputs as attribution methods need them: whole output rows, the target's score, and
+/// the target score's gradient with respect to the input. Every method goes through these, so
+/// "probabilities or logits" means the same thing everywhere.
 /// </summary>
 internal static class ModelOutputs
 {
@@ -13,30 +13,100 @@ internal static class ModelOutputs
     public static Tensor FromLogits(Tensor logits, OutputSpace space) =>
         space == OutputSpace.Probabilities ? logits.softmax(1) : logits;
 
-    /// <summary>Outputs <c>[M, C]</c> of the trained network θ (no gradient).</summary>
-    public static Tensor Evaluate(Fcnn model, Tensor inputs, OutputSpace space)
+    /// <summary>
+    /// The outputs a method measures from what the model returned (<paramref name="raw"/>, <c>[M, C]</c>):
+    /// softmax of logits, or probabilities as they are.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The output is not <c>[M, C]</c>, or logits are asked of a model that returns probabilities.</exception>
+    public static Tensor FromModel(ExplainableModel model, Tensor raw, OutputSpace space, long rows)
+    {
+        if (raw.dim() != 2 || raw.shape[0] != rows)
+        {
+            throw new InvalidOperationException(
+                $"The model's forward function returned shape {InputValidation.Shape(raw)} for {rows} input row(s); expected [{rows}, C] (one row of class scores per input).");
+        }
+
+        if (model.Output == ModelOutput.Logits)
+        {
+            return FromLogits(raw.to(float32), space);
+        }
+
+        if (space == OutputSpace.Logits)
+        {
+            throw new InvalidOperationException(
+                "The model returns probabilities (ModelOutput.Probabilities), so its logits are unknown: use OutputSpace.Probabilities for this method.");
+        }
+
+        return raw.to(float32);
+    }
+
+    /// <summary>Outputs <c>[M, C]</c> of the model for inputs <c>[M, …]</c> (no gradient).</summary>
+    public static Tensor Evaluate(ExplainableModel model, Tensor inputs, OutputSpace space)
     {
         using var noGrad = no_grad();
-        var logits = model.Trained.Logits(inputs);
-        return FromLogits(logits, space);
+        if (model.FcnnParameters is { } fcnn && inputs.dim() == 2)
+        {
+            return FromLogits(fcnn.Logits(inputs), space);
+        }
+
+        return FromModel(model, model.Forward(inputs), space, inputs.shape[0]);
     }
 
     /// <summary>The target's output <c>[M]</c> for each row (no gradient); <paramref name="targets"/> is int64 <c>[M]</c>.</summary>
-    public static Tensor TargetScores(Fcnn model, Tensor inputs, Tensor targets, OutputSpace space) =>
+    public static Tensor TargetScores(ExplainableModel model, Tensor inputs, Tensor targets, OutputSpace space) =>
         Evaluate(model, inputs, space).gather(1, targets.unsqueeze(1)).squeeze(1);
 
     /// <summary>
-    /// The gradient <c>[M, D]</c> of each row's target output with respect to that row's input, on a
-    /// detached copy of the inputs (rows are independent, so one backward pass of the sum serves all).
+    /// The gradient (of the inputs' shape) of each row's target output with respect to that row's input,
+    /// through autograd on the whole forward function, on a detached copy of the inputs (rows are
+    /// independent, so one backward pass of the sum serves all).
     /// </summary>
-    public static Tensor TargetGradient(Fcnn model, Tensor inputs, Tensor targets, OutputSpace space)
+    public static Tensor TargetGradient(ExplainableModel model, Tensor inputs, Tensor targets, OutputSpace space)
     {
         using var grad = enable_grad();
         var x = inputs.detach().clone().requires_grad_(true);
-        var logits = model.Trained.Logits(x);
-        var outputs = FromLogits(logits, space);
+        var outputs = FromModel(model, model.Forward(x), space, x.shape[0]);
         var selected = outputs.gather(1, targets.unsqueeze(1)).sum();
         var gradients = autograd.grad([selected], [x]);
         return gradients[0].detach();
+    }
+
+    /// <summary>The class count C, from an <see cref="Fcnn"/>'s layers or from one forward pass of the first input row.</summary>
+    /// <exception cref="InvalidOperationException">The model's output is not <c>[1, C]</c> for one row.</exception>
+    public static int ClassCount(ExplainableModel model, Tensor inputs)
+    {
+        if (model is Fcnn fcnn)
+        {
+            return fcnn.ClassCount;
+        }
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var raw = model.Forward(inputs.narrow(0, 0, 1));
+        if (raw.dim() != 2 || raw.shape[0] != 1 || raw.shape[1] < 1)
+        {
+            throw new InvalidOperationException(
+                $"The model's forward function returned shape {InputValidation.Shape(raw)} for one input row of shape {InputValidation.Shape(inputs.narrow(0, 0, 1))}; expected [1, C] (one row of class scores per input).");
+        }
+
+        return checked((int)raw.shape[1]);
+    }
+
+    /// <summary>The predicted class <c>[M]</c> (int64, argmax of the model's outputs), in chunks that fit the default memory budget.</summary>
+    public static Tensor Predict(ExplainableModel model, Tensor inputs)
+    {
+        using var noGrad = no_grad();
+        var rows = inputs.shape[0];
+        var features = inputs.numel() / Math.Max(1, rows);
+        var chunk = ForwardChunks.Rows(model, features, 256L << 20);
+        var predicted = empty(rows, dtype: int64, device: inputs.device);
+        for (long start = 0; start < rows; start += chunk)
+        {
+            using var scope = NewDisposeScope();
+            var n = Math.Min(chunk, rows - start);
+            predicted.narrow(0, start, n).copy_(Evaluate(model, inputs.narrow(0, start, n), model.Output == ModelOutput.Logits ? OutputSpace.Logits : OutputSpace.Probabilities).argmax(1));
+        }
+
+        return predicted;
     }
 }

@@ -35,7 +35,7 @@ internal sealed class AverageDrop(AverageDropOptions options) : EvaluationMetric
         var removal = Options.RemovalValue.For(batch.Inputs).expand_as(batch.Inputs);
         var removed = Ranking.Top(batch.Maps, CurvePlan.RoundHalfUp(Options.Fraction, features));
         var masked = where(removed, removal, batch.Inputs);
-        var (y, o) = ConfidenceDrop.TargetProbabilities(batch.Model, batch.Inputs, masked, batch.Targets);
+        var (y, o) = ConfidenceDrop.TargetProbabilities(batch, masked);
         return new MetricBatchScores(ConfidenceDrop.Relative(y, o, Options.MinimumTargetProbability), null);
     }
 }

@@ -15,12 +15,12 @@ internal static class ConfidenceDrop
     }
 
     /// <summary>Target probabilities of the original and the perturbed inputs, in one forward pass.</summary>
-    public static (Tensor Original, Tensor Perturbed) TargetProbabilities(Fcnn model, Tensor inputs, Tensor perturbed, Tensor targets)
+    public static (Tensor Original, Tensor Perturbed) TargetProbabilities(MetricBatch batch, Tensor perturbed)
     {
         using var noGrad = no_grad();
-        var rows = inputs.shape[0];
-        var logits = model.Trained.Logits(cat([inputs, perturbed], 0));
-        var p = Ranking.TargetProbabilities(logits, cat([targets, targets], 0));
+        var rows = batch.Inputs.shape[0];
+        var probabilities = batch.Probabilities(cat([batch.Inputs, perturbed], 0));
+        var p = probabilities.gather(1, cat([batch.Targets, batch.Targets], 0).unsqueeze(1)).squeeze(1);
         return (p.narrow(0, 0, rows), p.narrow(0, rows, rows));
     }
 }

@@ -4,7 +4,7 @@ namespace Xwp;
 public enum CurveAlgorithm
 {
     /// <summary>
-    /// The default. The first layer is linear, so removing features changes its pre-activation by
+    /// The default, for an <see cref="Fcnn"/> (any other model uses <see cref="Masked"/>). The first layer is linear, so removing features changes its pre-activation by
     /// <c>−Σ W_j (x_j − r_j)</c> over the removed features j; each step adds the columns of the features
     /// it removes to a running pre-activation and runs only the layers after the first. Costs about one
     /// first-layer pass per image instead of one per step.

@@ -43,7 +43,7 @@ internal abstract class CurveMetric(CurveMetricOptions options, CurveKind kind) 
         var plan = CurvePlan.For(features, Options);
         var removal = Options.RemovalValue.For(batch.Inputs);
         var curves = PerturbationCurves.Compute(
-            batch.Model, batch.Inputs, batch.Targets, batch.Maps, removal, plan, kind, Options.Algorithm, Options.Score, Options.MemoryBudgetBytes, batch.CancellationToken);
+            batch.Model, batch.InputShape, batch.Inputs, batch.Targets, batch.Maps, removal, plan, kind, Options.Algorithm, Options.Score, Options.MemoryBudgetBytes, batch.CancellationToken);
         var area = Options.XAxis == CurveAxis.StepsRun ? PerturbationCurves.Area(curves) : CurveArea.Trapezoid(curves, Positions(plan));
         return new MetricBatchScores(area, curves);
     }

@@ -6,7 +6,7 @@ namespace Xwp;
 public static class EvaluateExtensions
 {
     /// <summary>
-    /// Starts an evaluation of attribution methods on <paramref name="inputs"/> (<c>[N, D]</c>) for
+    /// Starts an evaluation of attribution methods on <paramref name="inputs"/> (<c>[N, …]</c>; <c>[N, D]</c> for an <see cref="Fcnn"/>) for
     /// <paramref name="targets"/> (<c>[N]</c>):
     /// <c>model.Evaluate(x, y).With(Attributions.Xwp(), Attributions.XwpComplement()).Metrics(Metrics.DeletionAuc()).Run()</c>.
     /// </summary>
@@ -15,7 +15,7 @@ public static class EvaluateExtensions
     /// <param name="targets">The classes to explain, one per input row; not modified.</param>
     /// <returns>A builder; nothing runs until <see cref="EvaluationBuilder.Run"/>.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    public static EvaluationBuilder Evaluate(this Fcnn model, Tensor inputs, Tensor targets)
+    public static EvaluationBuilder Evaluate(this ExplainableModel model, Tensor inputs, Tensor targets)
     {
         ArgumentNullException.ThrowIfNull(targets);
         return new EvaluationBuilder(model, inputs, targets);
@@ -26,5 +26,5 @@ public static class EvaluateExtensions
     /// <param name="inputs">The inputs; not modified.</param>
     /// <returns>A builder; nothing runs until <see cref="EvaluationBuilder.Run"/>.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    public static EvaluationBuilder Evaluate(this Fcnn model, Tensor inputs) => new(model, inputs, null);
+    public static EvaluationBuilder Evaluate(this ExplainableModel model, Tensor inputs) => new(model, inputs, null);
 }

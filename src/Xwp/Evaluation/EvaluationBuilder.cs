@@ -1,3 +1,4 @@
+using Xwp.Attribution;
 using Xwp.Evaluation;
 using static TorchSharp.torch;
 
@@ -16,7 +17,7 @@ namespace Xwp;
 /// </remarks>
 public sealed class EvaluationBuilder
 {
-    private readonly Fcnn _model;
+    private readonly ExplainableModel _model;
     private readonly Tensor _inputs;
     private readonly Tensor? _targets;
     private readonly List<(string Name, AttributionMethod Method, Tensor? Maps)> _methods = [];
@@ -25,7 +26,7 @@ public sealed class EvaluationBuilder
     private IProgress<EvaluationProgress>? _progress;
     private CancellationToken _cancellationToken;
 
-    internal EvaluationBuilder(Fcnn model, Tensor inputs, Tensor? targets)
+    internal EvaluationBuilder(ExplainableModel model, Tensor inputs, Tensor? targets)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputs);
@@ -76,7 +77,7 @@ public sealed class EvaluationBuilder
     public EvaluationBuilder WithMaps(string name, Tensor maps)
     {
         ArgumentNullException.ThrowIfNull(maps);
-        if (maps.IsInvalid || maps.dim() != 2 || !maps.shape.SequenceEqual(_inputs.shape) || !is_floating_point(maps))
+        if (maps.IsInvalid || !maps.shape.SequenceEqual(_inputs.shape) || !is_floating_point(maps))
         {
             throw new ArgumentException(
                 $"Expected floating-point maps of the inputs' shape {InputValidation.Shape(_inputs)}, got {(maps.IsInvalid ? "a disposed tensor" : $"{maps.dtype} {InputValidation.Shape(maps)}")}.",
@@ -161,13 +162,16 @@ public sealed class EvaluationBuilder
         }
 
         var metrics = _metrics.Count > 0 ? _metrics.ToArray() : Xwp.Metrics.Paper.ToArray();
-        _model.ThrowIfDisposed();
-        _ = _model.Trained;
-        var features = _model.InputSize;
-        InputValidation.CheckInputs(_inputs, features, "inputs");
+        _model.ThrowIfNotReady();
+        InputValidation.CheckInputs(_inputs, _model, "inputs");
+        var inputShape = _inputs.shape.Skip(1).ToArray();
+        var features = checked((int)inputShape.Aggregate(1L, (a, b) => a * b));
+        using var explaining = _model.BeginExplaining();
         if (_targets is not null)
         {
-            InputValidation.CheckTargets(_targets, _inputs.shape[0], _model.ClassCount, "targets");
+            using var probeScope = NewDisposeScope();
+            var probe = _inputs.narrow(0, 0, 1).detach().to(float32).to(_model.Device);
+            InputValidation.CheckTargets(_targets, _inputs.shape[0], ModelOutputs.ClassCount(_model, probe), "targets");
         }
 
         foreach (var metric in metrics)
@@ -181,7 +185,7 @@ public sealed class EvaluationBuilder
             if (maps is not null)
             {
                 using var view = maps.narrow(0, 0, rows);
-                InputValidation.CheckInputs(view, features, $"maps '{name}'", $"Attribution map '{name}'");
+                InputValidation.CheckInputs(view, _model, $"maps '{name}'", $"Attribution map '{name}'");
             }
         }
 
@@ -189,7 +193,8 @@ public sealed class EvaluationBuilder
         using var noGrad = no_grad();
         var device = _model.Device;
         var x = _inputs.narrow(0, 0, rows).detach().to(float32).to(device);
-        var targets = _targets is null ? _model.Trained.Logits(x).argmax(1) : _targets.narrow(0, 0, rows).to(int64).to(device);
+        var targets = _targets is null ? ModelOutputs.Predict(_model, x) : _targets.narrow(0, 0, rows).to(int64).to(device);
+        var flatInputs = x.reshape(rows, features);
         var results = new List<MetricResult>();
         for (var m = 0; m < _methods.Count; m++)
         {
@@ -203,7 +208,7 @@ public sealed class EvaluationBuilder
                 .WithProgress(_progress is null ? null : new Relay(p => _progress.Report(new EvaluationProgress(name, EvaluationStage.Attributing, p.Done, rows, index, _methods.Count))))
                 .WithCancellation(_cancellationToken)
                 .ComputeExplanation();
-            var map = explanation.Map;
+            var map = explanation.Map.reshape(rows, features);
             using (var finite = map.isfinite().all())
             {
                 if (!finite.item<bool>())
@@ -219,7 +224,7 @@ public sealed class EvaluationBuilder
                 _cancellationToken.ThrowIfCancellationRequested();
                 var count = Math.Min(_options.BatchSize, rows - start);
                 using var batchScope = NewDisposeScope();
-                var batch = new MetricBatch(_model, x.narrow(0, start, count), targets.narrow(0, start, count), map.narrow(0, start, count), _cancellationToken);
+                var batch = new MetricBatch(_model, inputShape, flatInputs.narrow(0, start, count), targets.narrow(0, start, count), map.narrow(0, start, count), _cancellationToken);
                 for (var k = 0; k < metrics.Length; k++)
                 {
                     MetricScoring.ScoreInto(metrics[k], batch, values[k], curves[k], start);

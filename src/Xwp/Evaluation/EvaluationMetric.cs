@@ -6,8 +6,9 @@ namespace Xwp;
 /// <summary>
 /// A faithfulness metric of attribution maps: it perturbs inputs in the order a map ranks their
 /// features (decreasing attribution, ties → lower feature index) and watches the target's softmax
-/// probability. Create metrics through <see cref="Metrics"/>; score maps with <see cref="Score"/> or
-/// compare methods with <see cref="EvaluateExtensions.Evaluate(Fcnn, Tensor, Tensor)"/>.
+/// probability. Create metrics through <see cref="Metrics"/> (or derive from <see cref="CustomEvaluationMetric"/>);
+/// score maps with <see cref="Score"/> or
+/// compare methods with <see cref="EvaluateExtensions.Evaluate(ExplainableModel, Tensor, Tensor)"/>.
 /// </summary>
 /// <remarks>Metrics are immutable and can be reused across models and threads.</remarks>
 public abstract class EvaluationMetric
@@ -37,9 +38,9 @@ public abstract class EvaluationMetric
     /// for all images of a batch. Nothing passed in is modified.
     /// </summary>
     /// <param name="model">A trained model.</param>
-    /// <param name="inputs">Inputs <c>[N, D]</c>, floating point.</param>
+    /// <param name="inputs">Inputs <c>[N, …]</c> (<c>[N, D]</c> for an <see cref="Fcnn"/>), floating point.</param>
     /// <param name="targets">Target classes <c>[N]</c>, integer.</param>
-    /// <param name="maps">Attribution maps <c>[N, D]</c>, floating point, finite.</param>
+    /// <param name="maps">Attribution maps of the inputs' shape, floating point, finite; features are ranked over the whole input.</param>
     /// <param name="batchSize">Images per batch; results do not depend on it. Default <see cref="DefaultBatchSize"/>.</param>
     /// <param name="cancellationToken">Cancels between batches (and between chunks of steps).</param>
     /// <returns>Per-image values, their statistics (95% t-interval) and, for curve metrics, the curves; <see cref="MetricResult.Method"/> is <c>maps</c>.</returns>
@@ -49,28 +50,31 @@ public abstract class EvaluationMetric
     /// <exception cref="InvalidOperationException">The model is not trained.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
-    public MetricResult Score(Fcnn model, Tensor inputs, Tensor targets, Tensor maps, int batchSize = DefaultBatchSize, CancellationToken cancellationToken = default)
+    public MetricResult Score(ExplainableModel model, Tensor inputs, Tensor targets, Tensor maps, int batchSize = DefaultBatchSize, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        model.ThrowIfDisposed();
-        _ = model.Trained;
-        InputValidation.CheckInputs(inputs, model.InputSize, nameof(inputs));
-        InputValidation.CheckTargets(targets, inputs.shape[0], model.ClassCount, nameof(targets));
-        InputValidation.CheckInputs(maps, model.InputSize, nameof(maps), "Attribution maps");
-        if (maps.shape[0] != inputs.shape[0])
+        model.ThrowIfNotReady();
+        InputValidation.CheckInputs(inputs, model, nameof(inputs));
+        InputValidation.CheckInputs(maps, model, nameof(maps), "Attribution maps");
+        if (!maps.shape.SequenceEqual(inputs.shape))
         {
-            throw new ArgumentException($"Expected one map per input row ({inputs.shape[0]}), got {maps.shape[0]}.", nameof(maps));
+            throw new ArgumentException($"Expected maps of the inputs' shape {InputValidation.Shape(inputs)}, got {InputValidation.Shape(maps)}.", nameof(maps));
         }
 
-        Check(model.InputSize);
+        var inputShape = inputs.shape.Skip(1).ToArray();
+        var features = checked((int)inputShape.Aggregate(1L, (a, b) => a * b));
+        Check(features);
+        using var explaining = model.BeginExplaining();
         using var scope = NewDisposeScope();
         var device = model.Device;
+        var rows = inputs.shape[0];
         var x = inputs.detach().to(float32).to(device);
+        InputValidation.CheckTargets(targets, rows, Attribution.ModelOutputs.ClassCount(model, x), nameof(targets));
         var t = targets.to(int64).to(device);
         var m = maps.detach().to(float32).to(device);
-        var scores = MetricScoring.Run(this, model, x, t, m, batchSize, null, cancellationToken);
-        return MetricResult.Create("maps", this, model.InputSize, scores.Values, scores.Curves, SampleStatistics.DefaultConfidenceLevel);
+        var scores = MetricScoring.Run(this, model, inputShape, x.reshape(rows, features), t, m.reshape(rows, features), batchSize, null, cancellationToken);
+        return MetricResult.Create("maps", this, features, scores.Values, scores.Curves, SampleStatistics.DefaultConfidenceLevel);
     }
 
     /// <summary>The metric's name.</summary>

@@ -25,7 +25,7 @@ internal sealed class IncreaseInConfidence(GradCamPlusPlusOptions options) : Eva
     {
         using var noGrad = no_grad();
         var kept = ExplanationMask.Apply(batch.Inputs, batch.Maps, Options);
-        var (y, o) = ConfidenceDrop.TargetProbabilities(batch.Model, batch.Inputs, kept, batch.Targets);
+        var (y, o) = ConfidenceDrop.TargetProbabilities(batch, kept);
         return new MetricBatchScores(o.gt(y).to(float64), null);
     }
 }

@@ -8,7 +8,8 @@ internal static class MetricScoring
     /// <summary>Per-image values (NaN where not scored) and, for curve metrics, the curves.</summary>
     public static (double[] Values, float[][]? Curves) Run(
         EvaluationMetric metric,
-        Fcnn model,
+        ExplainableModel model,
+        long[] inputShape,
         Tensor inputs,
         Tensor targets,
         Tensor maps,
@@ -23,7 +24,7 @@ internal static class MetricScoring
         {
             cancellationToken.ThrowIfCancellationRequested();
             var count = Math.Min(batchSize, rows - start);
-            ScoreInto(metric, new MetricBatch(model, inputs.narrow(0, start, count), targets.narrow(0, start, count), maps.narrow(0, start, count), cancellationToken), values, curves, start);
+            ScoreInto(metric, new MetricBatch(model, inputShape, inputs.narrow(0, start, count), targets.narrow(0, start, count), maps.narrow(0, start, count), cancellationToken), values, curves, start);
             reportDone?.Invoke(start + count);
         }
 

@@ -18,7 +18,8 @@ internal static class PerturbationCurves
 {
     /// <summary>Curves <c>[B, S + 1]</c> (float32); <paramref name="removal"/> is <c>[D]</c> or <c>[B, D]</c>; runs in the caller's dispose scope, under no_grad.</summary>
     public static Tensor Compute(
-        Fcnn model,
+        ExplainableModel model,
+        long[] inputShape,
         Tensor inputs,
         Tensor targets,
         Tensor maps,
@@ -32,9 +33,9 @@ internal static class PerturbationCurves
     {
         using var noGrad = no_grad();
         var order = Ranking.Order(maps);
-        return algorithm == CurveAlgorithm.Masked
-            ? Masked(model, inputs, targets, order, removal, plan, kind, score, memoryBudgetBytes, cancellationToken)
-            : Incremental(model, inputs, targets, order, removal, plan, kind, score, memoryBudgetBytes, cancellationToken);
+        return algorithm == CurveAlgorithm.Incremental && model is Fcnn fcnn
+            ? Incremental(fcnn, inputs, targets, order, removal, plan, kind, score, memoryBudgetBytes, cancellationToken)
+            : Masked(model, inputShape, inputs, targets, order, removal, plan, kind, score, memoryBudgetBytes, cancellationToken);
     }
 
     /// <summary>The trapezoid area under each curve with x = k/S: <c>(Σ y − (y₀ + y_S)/2) / S</c>, float64 <c>[B]</c>.</summary>
@@ -46,11 +47,10 @@ internal static class PerturbationCurves
         return y.sum(1).sub_(ends).div_(steps);
     }
 
-    /// <summary>The reference: every masked input is built and goes through the whole network.</summary>
+    /// <summary>The reference, and the path of every model that is not an FCNN: every masked input is built and goes through the whole forward function.</summary>
     private static Tensor Masked(
-        Fcnn model, Tensor inputs, Tensor targets, Tensor order, Tensor removal, CurvePlan plan, CurveKind kind, CurveScore score, long budget, CancellationToken cancellationToken)
+        ExplainableModel model, long[] inputShape, Tensor inputs, Tensor targets, Tensor order, Tensor removal, CurvePlan plan, CurveKind kind, CurveScore score, long budget, CancellationToken cancellationToken)
     {
-        var snapshot = model.Trained;
         var (rows, features) = (inputs.shape[0], inputs.shape[1]);
         var positions = Ranking.Positions(order);
         var counts = tensor(plan.Counts.Select(c => (long)c).ToArray(), int64).to(inputs.device);
@@ -59,7 +59,9 @@ internal static class PerturbationCurves
         var r = removal.view(1, -1, features);
 
         // Per (image, step): the masked input and its mask, and every layer's output twice (output and activation).
-        var rowBytes = (4L * 2 * (features + snapshot.Weights.Sum(w => w.shape[0]))) + features;
+        var rowBytes = model is Fcnn fcnn
+            ? (4L * 2 * (features + fcnn.Trained.Weights.Sum(w => w.shape[0]))) + features
+            : (4L * features * (2 + Attribution.ForwardChunks.OpaqueActivationFactor)) + features;
         var chunk = StepsPerChunk(budget, rows * rowBytes, plan.Steps + 1);
         for (var start = 0; start <= plan.Steps; start += chunk)
         {
@@ -68,8 +70,9 @@ internal static class PerturbationCurves
             using var scope = NewDisposeScope();
             var taken = positions.unsqueeze(0).lt(counts.narrow(0, start, steps).view(steps, 1, 1));
             var masked = kind == CurveKind.Deletion ? where(taken, r, x) : where(taken, x, r);
-            var logits = snapshot.Logits(masked.view(steps * rows, features)).view(steps, rows, -1);
-            curves.narrow(1, start, steps).copy_(Ranking.TargetScores(logits.transpose(0, 1), targets, score));
+            var all = MetricForward.Scores(model, inputShape, masked.view(steps * rows, features), score).view(steps, rows, -1);
+            var scores = all.gather(2, targets.view(1, rows, 1).expand(steps, rows, 1)).squeeze(2).t();
+            curves.narrow(1, start, steps).copy_(scores);
         }
 
         return curves;

@@ -15,7 +15,7 @@ namespace Xwp;
 /// the trained snapshot θ, so training further without calling <see cref="MarkTrained"/> does not
 /// change explanations. The model owns native memory: dispose it.
 /// </remarks>
-public sealed class Fcnn : IDisposable
+public sealed class Fcnn : ExplainableModel, IDisposable
 {
     private readonly Sequential _module;
     private readonly Linear[] _linears;
@@ -65,7 +65,15 @@ public sealed class Fcnn : IDisposable
     public bool IsTrained => _trained is not null;
 
     /// <summary>The device the model lives on; explanations run there.</summary>
-    public Device Device => _initial.Device;
+    public override Device Device => _initial.Device;
+
+    /// <summary>Logits: the forward function returns the trained network's pre-softmax scores.</summary>
+    public override ModelOutput Output => ModelOutput.Logits;
+
+    /// <summary><c>[D]</c>: one input is a row of <see cref="InputSize"/> features.</summary>
+    public override IReadOnlyList<long>? InputShape => [InputSize];
+
+    internal override FcnnSnapshot? FcnnParameters => Trained;
 
     /// <summary>
     /// The live network (<c>nn.Sequential</c> of <c>Linear</c> and activation modules, returning logits)
@@ -212,6 +220,17 @@ public sealed class Fcnn : IDisposable
         return trained.Logits(x).to(inputs.device).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The forward function of the trained snapshot θ: logits <c>[N, C]</c> for float32 inputs <c>[N, D]</c> on
+    /// <see cref="Device"/>, without the checks of <see cref="Logits"/> and differentiable with respect to
+    /// the inputs (gradient methods call it).
+    /// </summary>
+    /// <param name="inputs">Float32 <c>[N, D]</c> on the model's device.</param>
+    /// <returns>A new tensor <c>[N, C]</c>.</returns>
+    /// <exception cref="InvalidOperationException">The model is not trained.</exception>
+    /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
+    public override Tensor Forward(Tensor inputs) => Trained.Logits(inputs);
+
     /// <summary>Softmax probabilities <c>[N, C]</c> of the trained network θ; a new tensor.</summary>
     /// <exception cref="ArgumentException">Inputs have the wrong shape or are not finite.</exception>
     /// <exception cref="InvalidOperationException">The model is not trained.</exception>
@@ -346,6 +365,12 @@ public sealed class Fcnn : IDisposable
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    internal override void ThrowIfNotReady()
+    {
+        ThrowIfDisposed();
+        _ = Trained;
+    }
 
     private void LoadIntoModule(FcnnSnapshot snapshot)
     {

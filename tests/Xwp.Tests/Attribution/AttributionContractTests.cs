@@ -75,4 +75,58 @@ public class AttributionContractTests
 
         DisposeScopeManager.Statistics.ThreadTotalLiveCount.Should().Be(before);
     }
+
+    public static TheoryData<string> GenericMethods => new()
+    {
+        "occlusion", "feature-ablation", "feature-groups", "kernelshap", "svs", "rise", "ig", "lrp", "saliency", "inputxgradient", "random", "input-magnitude",
+    };
+
+    [Theory]
+    [MemberData(nameof(GenericMethods))]
+    public void The_contract_holds_on_a_conv_net_through_the_generic_path(string name)
+    {
+        // A small conv net on 6×6 images (inputs [N, 1, 6, 6]); the contract as above, through the forward function.
+        using var module = nn.Sequential(
+            ("conv", nn.Conv2d(1, 3, 3)), ("relu", nn.ReLU()), ("flatten", nn.Flatten()), ("fc", nn.Linear(48, 4)));
+        using (no_grad())
+        using (var g = new Generator(171))
+        {
+            foreach (var p in module.parameters())
+            {
+                p.copy_(randn(p.shape, generator: g).mul_(0.3));
+            }
+        }
+
+        var model = ExplainableModel.FromModule(module);
+        using var flat = TinyNets.SparseInputs(5, 36, 172);
+        using var x = flat.view(5, 1, 6, 6);
+        using var copy = x.clone();
+        using var targets = tensor(new long[] { 3, 2, 1, 0, 3 });
+        var method = name == "feature-groups"
+            ? Attributions.FeatureAblation(new FeatureAblationOptions { FeatureMask = FeatureMask.Superpixels(6, 6, 2) })
+            : Make(name);
+
+        using var reference = model.Explain(x).For(targets).Using(method).Compute();
+        reference.shape.Should().Equal(5, 1, 6, 6);
+        reference.dtype.Should().Be(ScalarType.Float32);
+        TensorAssert.Identical(x, copy);
+        using var scale = reference.abs().max();
+        scale.item<float>().Should().BeGreaterThan(0f);
+        foreach (var batch in new[] { 1, 2, 3 })
+        {
+            using var r = model.Explain(x).For(targets).WithBatchSize(batch).Using(method).Compute();
+            TensorAssert.Close(r, reference, 1e-5);
+        }
+
+        using var again = model.Explain(x).For(targets).Using(method).Compute();
+        TensorAssert.Identical(again, reference);
+
+        var before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (var i = 0; i < 2; i++)
+        {
+            model.Explain(x).For(targets).WithBatchSize(2).Using(method).Compute().Dispose();
+        }
+
+        DisposeScopeManager.Statistics.ThreadTotalLiveCount.Should().Be(before);
+    }
 }

@@ -45,7 +45,7 @@ public class KernelShapTests
         {
             Samples = grouped ? 16 : 256,
             Baseline = baseline,
-            FeatureGroups = grouped ? groups : null,
+            FeatureMask = grouped ? FeatureMask.FromGroups(groups) : null,
         };
         using var targets = tensor(new long[] { 0, 1, 2 });
         using var r = model.Explain(x).For(targets).Using(Attributions.KernelShap(options)).Compute();
@@ -77,7 +77,7 @@ public class KernelShapTests
         using var x = TinyNets.SparseInputs(4, 64, 4);
         using var b = constantBaseline ? tensor(0.2f) : zeros(64);
         var groups = Enumerable.Range(0, 64).Select(i => i / 8).ToArray();
-        var method = Attributions.KernelShap(new KernelShapOptions { Samples = 100, FeatureGroups = groups, Baseline = b, Seed = 5 });
+        var method = Attributions.KernelShap(new KernelShapOptions { Samples = 100, FeatureMask = FeatureMask.FromGroups(groups), Baseline = b, Seed = 5 });
         using var explanation = model.Explain(x).Using(method).ComputeExplanation();
         using var perGroup = explanation.Map.view(4, 8, 8).select(2, 0);
         using var bRows = b.expand(4, 64);
@@ -133,7 +133,7 @@ public class KernelShapTests
     public void Superpixels_are_k_by_k_blocks_with_smaller_blocks_at_the_edges()
     {
         // 5×5 image, k = 2: blocks of columns {0,1},{2,3},{4} and rows likewise, numbered row by row.
-        var (index, count) = FeatureGrouping.Resolve(null, 2, (5, 5), 25);
+        var (index, count) = FeatureMask.Superpixels(5, 5, 2).Resolve([25], "FeatureMask");
         count.Should().Be(9);
         index.Should().Equal(
             0, 0, 1, 1, 2,
@@ -141,19 +141,19 @@ public class KernelShapTests
             3, 3, 4, 4, 5,
             3, 3, 4, 4, 5,
             6, 6, 7, 7, 8);
-        var (renumbered, groups) = FeatureGrouping.Resolve([7, 3, 7, 10], 1, (28, 28), 4);
+        var (renumbered, groups) = FeatureMask.FromGroups([7, 3, 7, 10]).Resolve([4], "FeatureMask");
         groups.Should().Be(3);
         renumbered.Should().Equal(1, 0, 1, 2);
     }
 
     [Fact]
-    public void Superpixel_option_equals_the_same_blocks_given_as_feature_groups()
+    public void Superpixel_mask_equals_the_same_blocks_given_as_a_flat_mask()
     {
         using var model = TinyNets.RandomTrained([16, 8, 3], 10, noise: 0.3);
         using var x = TinyNets.SparseInputs(3, 16, 11, zeroFraction: 0.2);
-        var (index, _) = FeatureGrouping.Resolve(null, 2, (4, 4), 16);
-        using var bySuperpixel = model.Explain(x).Using(Attributions.KernelShap(new KernelShapOptions { Superpixel = 2, ImageShape = (4, 4), Samples = 16 })).Compute();
-        using var byGroups = model.Explain(x).Using(Attributions.KernelShap(new KernelShapOptions { FeatureGroups = index.Select(i => (int)i).ToArray(), Samples = 16 })).Compute();
+        var (index, _) = FeatureMask.Superpixels(4, 4, 2).Resolve([16], "FeatureMask");
+        using var bySuperpixel = model.Explain(x).Using(Attributions.KernelShap(new KernelShapOptions { FeatureMask = FeatureMask.Superpixels(4, 4, 2), Samples = 16 })).Compute();
+        using var byGroups = model.Explain(x).Using(Attributions.KernelShap(new KernelShapOptions { FeatureMask = FeatureMask.FromGroups(index.Select(i => (int)i).ToArray()), Samples = 16 })).Compute();
         TensorAssert.Identical(bySuperpixel, byGroups);
         using var nonZero = bySuperpixel.abs().max();
         nonZero.item<float>().Should().BeGreaterThan(0f);
@@ -241,14 +241,9 @@ public class KernelShapTests
     public static TheoryData<KernelShapOptions, string> BadOptions => new()
     {
         { new KernelShapOptions { Samples = 2 }, "Samples" },
-        { new KernelShapOptions { Superpixel = 0 }, "Superpixel" },
-        { new KernelShapOptions { ImageShape = (0, 28) }, "ImageShape" },
-        { new KernelShapOptions { FeatureGroups = [0, -1] }, "FeatureGroups" },
-        { new KernelShapOptions { FeatureGroups = [0, 1], Superpixel = 2 }, "FeatureGroups" },
         { new KernelShapOptions { OutputSpace = (OutputSpace)7 }, "OutputSpace" },
         { new KernelShapOptions { MemoryBudgetBytes = 10 }, "MemoryBudgetBytes" },
-        { new KernelShapOptions { Baseline = zeros(1, 2, 3) }, "Baseline" },
-        { new KernelShapOptions { Baseline = tensor(float.NaN) }, "Baseline" },
+        { new KernelShapOptions { Baseline = null! }, "Baseline" },
     };
 
     [Theory]
@@ -260,17 +255,30 @@ public class KernelShapTests
     }
 
     [Fact]
+    public void Bad_baselines_and_masks_are_refused_when_made()
+    {
+        var nan = () => new KernelShapOptions { Baseline = tensor(float.NaN) };
+        nan.Should().Throw<ArgumentException>().WithMessage("*finite*");
+        var integer = () => new KernelShapOptions { Baseline = tensor(new long[] { 0, 1 }) };
+        integer.Should().Throw<ArgumentException>().WithMessage("*floating-point*");
+        var empty = () => FeatureMask.FromGroups([]);
+        empty.Should().Throw<ArgumentException>().WithMessage("*empty*");
+        var superpixel = () => FeatureMask.Superpixels(28, 28, 0);
+        superpixel.Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    [Fact]
     public void Options_that_do_not_fit_the_inputs_are_reported_when_run()
     {
         using var model = TinyNets.RandomTrained([12, 6, 3], 21);
         using var x = TinyNets.SparseInputs(2, 12, 22);
         using var b = zeros(11);
         var wrongBaseline = () => model.Explain(x).Using(Attributions.KernelShap(new KernelShapOptions { Baseline = b })).Compute();
-        wrongBaseline.Should().Throw<ArgumentException>().WithMessage("*Baseline has 11 features*12*");
-        var wrongImage = () => model.Explain(x).Using(Attributions.KernelShap(new KernelShapOptions { Superpixel = 2 })).Compute();
-        wrongImage.Should().Throw<ArgumentException>().WithMessage("*28×28*12*");
-        var wrongGroups = () => model.Explain(x).Using(Attributions.KernelShap(new KernelShapOptions { FeatureGroups = [0, 1] })).Compute();
-        wrongGroups.Should().Throw<ArgumentException>().WithMessage("*FeatureGroups has 2 entries*12*");
+        wrongBaseline.Should().Throw<ArgumentException>().WithMessage("*Baseline has shape [11]*[N, 12]*");
+        var wrongImage = () => model.Explain(x).Using(Attributions.KernelShap(new KernelShapOptions { FeatureMask = FeatureMask.Superpixels(28, 28, 2) })).Compute();
+        wrongImage.Should().Throw<ArgumentException>().WithMessage("*FeatureMask has shape [28, 28]*12 ids*");
+        var wrongGroups = () => model.Explain(x).Using(Attributions.KernelShap(new KernelShapOptions { FeatureMask = FeatureMask.FromGroups([0, 1]) })).Compute();
+        wrongGroups.Should().Throw<ArgumentException>().WithMessage("*FeatureMask has shape [2]*");
     }
 
     [Fact]

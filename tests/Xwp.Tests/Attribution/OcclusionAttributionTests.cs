@@ -82,7 +82,7 @@ public class OcclusionAttributionTests
         using var baseline = baselineTensor ? rand(36, generator: generator) : zeros(36);
         var baselineValues = TensorAssert.Values(baseline);
         using var targets = tensor(new long[] { 0, 1, 2, 3, 1 });
-        var options = new OcclusionOptions { ImageShape = (6, 6), Window = (3, 2), Stride = (2, 3), OutputSpace = space, BaselineTensor = baselineTensor ? baseline : null };
+        var options = new OcclusionOptions { ImageShape = (6, 6), Window = (3, 2), Stride = (2, 3), OutputSpace = space, Baseline = baselineTensor ? baseline : Baselines.Zero };
         using var fast = model.Explain(x).For(targets).Using(Attributions.Occlusion(options)).Compute();
 
         using var scope = NewDisposeScope();
@@ -236,7 +236,7 @@ public class OcclusionAttributionTests
         using var model = TinyNets.RandomTrained([36, 12, 4], 71);
         using var x = TinyNets.SparseInputs(2, 36, 72);
         var baseline = full(36, 0.3f);
-        var method = Attributions.Occlusion(new OcclusionOptions { ImageShape = (6, 6), BaselineTensor = baseline });
+        var method = Attributions.Occlusion(new OcclusionOptions { ImageShape = (6, 6), Baseline = baseline });
         using var before = model.Explain(x).Using(method).Compute();
         baseline.Dispose();
         using var after = model.Explain(x).Using(method).Compute();
@@ -247,22 +247,39 @@ public class OcclusionAttributionTests
 
     public static TheoryData<string, Func<AttributionMethod>> BadOptions => new()
     {
-        { "Window", () => Attributions.Occlusion(new OcclusionOptions { Window = (29, 4) }) },
-        { "Window", () => Attributions.Occlusion(new OcclusionOptions { ImageShape = (6, 6), Window = (3, 7) }) },
         { "Window", () => Attributions.Occlusion(new OcclusionOptions { Window = (0, 4) }) },
         { "Stride", () => Attributions.Occlusion(new OcclusionOptions { Stride = (0, 2) }) },
         { "Stride", () => Attributions.Occlusion(new OcclusionOptions { Stride = (2, -1) }) },
         { "ImageShape", () => Attributions.Occlusion(new OcclusionOptions { ImageShape = (0, 28) }) },
-        { "Baseline", () => Attributions.Occlusion(new OcclusionOptions { Baseline = double.NaN }) },
-        { "BaselineTensor", () => Attributions.Occlusion(new OcclusionOptions { BaselineTensor = zeros(783) }) },
-        { "BaselineTensor", () => Attributions.Occlusion(new OcclusionOptions { BaselineTensor = zeros(28, 28) }) },
+        { "Baseline", () => Attributions.Occlusion(new OcclusionOptions { Baseline = null! }) },
         { "OutputSpace", () => Attributions.Occlusion(new OcclusionOptions { OutputSpace = (OutputSpace)7 }) },
         { "MemoryBudgetBytes", () => Attributions.Occlusion(new OcclusionOptions { MemoryBudgetBytes = 1000 }) },
-        { "FeatureMask", () => Attributions.FeatureAblation(new FeatureAblationOptions { FeatureMask = zeros(10) }) },
-        { "FeatureMask", () => Attributions.FeatureAblation(new FeatureAblationOptions { FeatureMask = zeros(2, 5, dtype: int64) }) },
-        { "BaselineTensor", () => Attributions.FeatureAblation(new FeatureAblationOptions { FeatureMask = zeros(10, dtype: int64), BaselineTensor = zeros(9) }) },
-        { "Baseline", () => Attributions.FeatureAblation(new FeatureAblationOptions { Baseline = double.PositiveInfinity }) },
+        { "Baseline", () => Attributions.FeatureAblation(new FeatureAblationOptions { Baseline = null! }) },
     };
+
+    [Fact]
+    public void Bad_baseline_and_mask_values_are_refused_when_the_options_are_made()
+    {
+        var nan = () => new OcclusionOptions { Baseline = double.NaN };
+        nan.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*finite*");
+        var infinite = () => new FeatureAblationOptions { Baseline = full(3, double.PositiveInfinity) };
+        infinite.Should().Throw<ArgumentException>().WithMessage("*finite*");
+        var floatMask = () => new FeatureAblationOptions { FeatureMask = zeros(10) };
+        floatMask.Should().Throw<ArgumentException>().WithMessage("*integer*");
+    }
+
+    [Fact]
+    public void Baselines_and_masks_that_do_not_fit_the_inputs_name_the_option_when_run()
+    {
+        using var model = TinyNets.RandomTrained([10, 6, 3], 83);
+        using var x = TinyNets.SparseInputs(2, 10, 84);
+        using var nine = zeros(9);
+        var baseline = () => model.Explain(x).Using(Attributions.FeatureAblation(new FeatureAblationOptions { Baseline = nine })).Compute();
+        baseline.Should().Throw<ArgumentException>().Which.ParamName.Should().Be("Baseline");
+        using var mask = zeros(2, 4, dtype: int64);
+        var groups = () => model.Explain(x).Using(Attributions.FeatureAblation(new FeatureAblationOptions { FeatureMask = mask })).Compute();
+        groups.Should().Throw<ArgumentException>().Which.ParamName.Should().Be("FeatureMask");
+    }
 
     [Theory]
     [MemberData(nameof(BadOptions))]
@@ -276,10 +293,16 @@ public class OcclusionAttributionTests
     {
         using var model = TinyNets.RandomTrained([784, 20, 10], 81);
         using var x = TinyNets.SparseInputs(2, 784, 82);
+        var tall = () => model.Explain(x).Using(Attributions.Occlusion(new OcclusionOptions { Window = (29, 4) })).Compute();
+        tall.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*29×4 window does not fit in the 28×28 image*").Which.ParamName.Should().Be("Window");
+        using var images = x.view(2, 1, 28, 28);
+        var wide = () => ExplainableModel.FromFunction(t => model.Forward(t.reshape(t.shape[0], -1)))
+            .Explain(images).Using(Attributions.Occlusion(new OcclusionOptions { Window = (3, 30) })).Compute();
+        wide.Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("Window");
         var shape = () => model.Explain(x).Using(Attributions.Occlusion(new OcclusionOptions { ImageShape = (27, 28) })).Compute();
         shape.Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("ImageShape");
         using var mask = zeros(36, dtype: int64);
         var groups = () => model.Explain(x).Using(Attributions.FeatureAblation(new FeatureAblationOptions { FeatureMask = mask })).Compute();
-        groups.Should().Throw<ArgumentOutOfRangeException>().Which.ParamName.Should().Be("FeatureMask");
+        groups.Should().Throw<ArgumentException>().Which.ParamName.Should().Be("FeatureMask");
     }
 }

@@ -36,7 +36,7 @@ public class ShapleyValueSamplingTests
         var groups = Enumerable.Range(0, 64).Select(i => i % 8).ToArray();
         foreach (var samples in new[] { 1, 3 })
         {
-            var method = Attributions.ShapleyValueSampling(new ShapleyValueSamplingOptions { Samples = samples, Antithetic = antithetic, FeatureGroups = groups, Baseline = b });
+            var method = Attributions.ShapleyValueSampling(new ShapleyValueSamplingOptions { Samples = samples, Antithetic = antithetic, FeatureMask = FeatureMask.FromGroups(groups), Baseline = b });
             using var explanation = model.Explain(x).Using(method).ComputeExplanation();
             using var perGroup = explanation.Map.narrow(1, 0, 8);
             using var bRows = b.expand(4, 64);
@@ -77,7 +77,7 @@ public class ShapleyValueSamplingTests
         using var x = TinyNets.SparseInputs(2, 8, 2, zeroFraction: 0);
         using var baseline = tensor(new float[] { 0.1f, 0, 0.5f, 0.2f, 0, 0.3f, 0.9f, 0.4f });
         int[] groups = [0, 0, 1, 1, 2, 2, 3, 3];
-        var method = Attributions.ShapleyValueSampling(new ShapleyValueSamplingOptions { Samples = 2000, Antithetic = antithetic, Baseline = baseline, FeatureGroups = groups });
+        var method = Attributions.ShapleyValueSampling(new ShapleyValueSamplingOptions { Samples = 2000, Antithetic = antithetic, Baseline = baseline, FeatureMask = FeatureMask.FromGroups(groups) });
         using var r = model.Explain(x).For(0, 2).Using(method).Compute();
         var xs = TensorAssert.Values(x);
         var b = TensorAssert.Values(baseline);
@@ -147,7 +147,7 @@ public class ShapleyValueSamplingTests
     {
         using var model = TinyNets.RandomTrained([784, 64, 10], 25);
         using var x = TinyNets.SparseInputs(2, 784, 26);
-        var method = Attributions.ShapleyValueSampling(new ShapleyValueSamplingOptions { Samples = 3, Superpixel = 4 });
+        var method = Attributions.ShapleyValueSampling(new ShapleyValueSamplingOptions { Samples = 3, FeatureMask = FeatureMask.Superpixels(28, 28, 4) });
         using var r = model.Explain(x).Using(method).Compute();
         using var blocks = r.view(2, 7, 4, 7, 4).permute(0, 1, 3, 2, 4).reshape(2, 49, 16);
         using var spread = blocks.max(2).values.sub(blocks.min(2).values).abs().max();
@@ -159,12 +159,9 @@ public class ShapleyValueSamplingTests
     public static TheoryData<ShapleyValueSamplingOptions, string> BadOptions => new()
     {
         { new ShapleyValueSamplingOptions { Samples = 0 }, "Samples" },
-        { new ShapleyValueSamplingOptions { Superpixel = -1 }, "Superpixel" },
-        { new ShapleyValueSamplingOptions { ImageShape = (28, 0) }, "ImageShape" },
-        { new ShapleyValueSamplingOptions { FeatureGroups = [] }, "FeatureGroups" },
         { new ShapleyValueSamplingOptions { OutputSpace = (OutputSpace)9 }, "OutputSpace" },
         { new ShapleyValueSamplingOptions { MemoryBudgetBytes = 0 }, "MemoryBudgetBytes" },
-        { new ShapleyValueSamplingOptions { Baseline = tensor(new long[] { 0, 1 }) }, "Baseline" },
+        { new ShapleyValueSamplingOptions { Baseline = null! }, "Baseline" },
     };
 
     [Theory]

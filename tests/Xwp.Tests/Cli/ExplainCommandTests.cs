@@ -98,8 +98,8 @@ public sealed class ExplainCommandTests : IDisposable
         using var baseline = tensor(method == "ig" ? 0.5f : 0.25f);
         var expectedMethod = (method, flags.Contains("alpha2beta1")) switch
         {
-            ("kernelshap", _) => Attributions.KernelShap(new KernelShapOptions { Samples = 40, Superpixel = 2, ImageShape = (4, 4), Baseline = baseline, Seed = 3 }),
-            ("svs", _) => Attributions.ShapleyValueSampling(new ShapleyValueSamplingOptions { Samples = 5, Superpixel = 2, ImageShape = (4, 4), Seed = 4, OutputSpace = OutputSpace.Logits }),
+            ("kernelshap", _) => Attributions.KernelShap(new KernelShapOptions { Samples = 40, FeatureMask = FeatureMask.Superpixels(4, 4, 2), Baseline = baseline, Seed = 3 }),
+            ("svs", _) => Attributions.ShapleyValueSampling(new ShapleyValueSamplingOptions { Samples = 5, FeatureMask = FeatureMask.Superpixels(4, 4, 2), Seed = 4, OutputSpace = OutputSpace.Logits }),
             ("ig", _) => Attributions.IntegratedGradients(new IntegratedGradientsOptions { Steps = 12, Rule = IntegrationRule.RiemannTrapezoid, Baseline = baseline }),
             (_, true) => Attributions.Lrp(new LrpOptions { Rule = LrpRule.Alpha2Beta1, Epsilon = 1e-6 }),
             _ => Attributions.Lrp(new LrpOptions { Epsilon = 0.5 }),

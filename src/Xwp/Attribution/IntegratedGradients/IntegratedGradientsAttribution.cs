@@ -26,12 +26,55 @@ internal sealed class IntegratedGradientsAttribution(IntegratedGradientsOptions 
     /// <summary><c>completeness_gap</c> = Σ_i IG_i − (f_t(x) − f_t(x′)), per input.</summary>
     public override IReadOnlyList<string> DiagnosticNames => [CompletenessGap];
 
-    internal override Tensor AttributeBatch(AttributionBatch batch)
+    internal override Tensor AttributeBatch(AttributionBatch batch) =>
+        batch.Fcnn is { } fcnn ? FirstLayer(batch, fcnn) : Forward(batch);
+
+    /// <summary>
+    /// Any model: the path points <c>x′ + α_k (x − x′)</c> of a chunk of rows and steps go through the whole
+    /// forward function in one pass, and autograd gives <c>∇_x f_t</c> at each of them.
+    /// </summary>
+    internal Tensor Forward(AttributionBatch batch)
     {
-        var net = batch.Model.Trained;
+        var x = batch.Inputs;
+        var shape = x.shape;
+        var rows = shape[0];
+        var one = shape.Skip(1).ToArray();
+        var baseline = Options.Baseline.ForBatch(x, batch.Offset, "Baseline");
+        var difference = x.sub(baseline);
+        var (alphaValues, weightValues) = Quadrature.Nodes(Options.Rule, Options.Steps);
+        var steps = (long)alphaValues.Length;
+        var alphas = tensor(alphaValues, float32).to(x.device);
+        var weights = tensor(weightValues, float32).to(x.device);
+        var points = Options.InternalBatchSize ?? ForwardChunks.Rows(batch.Model, batch.Features, Options.MemoryBudgetBytes, extraFloatsPerRow: 2 * batch.Features, backward: true);
+        var rowsPerChunk = Math.Max(1, points / steps);
+        var stepsPerChunk = Math.Min(steps, points);
+        var broadcast = Enumerable.Repeat(1L, one.Length).ToArray();
+        var summed = zeros_like(x);
+        for (long r = 0; r < rows; r += rowsPerChunk)
+        {
+            var nr = Math.Min(rowsPerChunk, rows - r);
+            for (long s = 0; s < steps; s += stepsPerChunk)
+            {
+                batch.CancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var ns = Math.Min(stepsPerChunk, steps - s);
+                var a = alphas.narrow(0, s, ns).view([1, ns, .. broadcast]);
+                var path = baseline.narrow(0, r, nr).unsqueeze(1).add(difference.narrow(0, r, nr).unsqueeze(1).mul(a)).view([nr * ns, .. one]);
+                var targets = batch.Targets.narrow(0, r, nr).repeat_interleave(ns);
+                var gradient = ModelOutputs.TargetGradient(batch.Model, path, targets, Options.OutputSpace).view([nr, ns, .. one]);
+                summed.narrow(0, r, nr).add_(gradient.mul_(weights.narrow(0, s, ns).view([1, ns, .. broadcast])).sum(1));
+            }
+        }
+
+        return difference.mul_(summed);
+    }
+
+    private Tensor FirstLayer(AttributionBatch batch, Fcnn model)
+    {
+        var net = model.Trained;
         var x = batch.Inputs;
         var rows = x.shape[0];
-        var baseline = BaselineInput.ForBatch(Options.Baseline, batch, "Baseline");
+        var baseline = Options.Baseline.ForBatch(x, batch.Offset, "Baseline");
         var hx = net.FirstLayer(x);
         var hb = net.FirstLayer(baseline);
         var dh = hx.sub(hb);
@@ -41,7 +84,7 @@ internal sealed class IntegratedGradientsAttribution(IntegratedGradientsOptions 
         var steps = (long)alphaValues.Length;
         var alphas = tensor(alphaValues, float32).to(x.device);
         var weights = tensor(weightValues, float32).to(x.device);
-        var points = Options.InternalBatchSize ?? ForwardChunks.Rows(batch.Model, Options.MemoryBudgetBytes, extraFloatsPerRow: 2 * hidden, copies: 4);
+        var points = Options.InternalBatchSize ?? ForwardChunks.Rows(model, Options.MemoryBudgetBytes, extraFloatsPerRow: 2 * hidden, copies: 4);
         var rowsPerChunk = Math.Max(1, points / steps);
         var stepsPerChunk = Math.Min(steps, points);
 
@@ -67,10 +110,10 @@ internal sealed class IntegratedGradientsAttribution(IntegratedGradientsOptions 
 
     internal override Tensor[] Diagnose(AttributionBatch batch, Tensor map)
     {
-        var baseline = BaselineInput.ForBatch(Options.Baseline, batch, "Baseline");
+        var baseline = Options.Baseline.ForBatch(batch.Inputs, batch.Offset, "Baseline");
         var fx = ModelOutputs.TargetScores(batch.Model, batch.Inputs, batch.Targets, Options.OutputSpace);
         var fb = ModelOutputs.TargetScores(batch.Model, baseline, batch.Targets, Options.OutputSpace);
-        return [map.sum(1).sub(fx.sub(fb))];
+        return [map.reshape(map.shape[0], -1).sum(1).sub(fx.sub(fb))];
     }
 
     /// <summary>∇_h f_t at first-layer pre-activations <c>[P, H1]</c>, on a detached copy.</summary>

@@ -1,5 +1,3 @@
-using Xwp.Attribution;
-using static TorchSharp.torch;
 
 namespace Xwp;
 
@@ -13,11 +11,10 @@ public sealed record IntegratedGradientsOptions
     public const long DefaultMemoryBudgetBytes = 256L << 20;
 
     /// <summary>
-    /// The baseline x′: null (the default) for all zeros, a scalar tensor for a constant, <c>[D]</c> for
-    /// one baseline, or <c>[N, D]</c> for one per input row. The tensor stays the caller's and must
-    /// outlive the method.
+    /// The baseline x′, start of the path: <see cref="Baselines.Zero"/> (default), a constant, one tensor
+    /// for every input or one per input (see <see cref="Baselines"/>).
     /// </summary>
-    public Tensor? Baseline { get; init; }
+    public Baselines Baseline { get; init; } = Baselines.Zero;
 
     /// <summary>Points on the path from x′ to x; default 50 (Captum's).</summary>
     public int Steps { get; init; } = 50;
@@ -41,7 +38,10 @@ public sealed record IntegratedGradientsOptions
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the parameter name is the option's.</exception>
     public void Validate()
     {
-        BaselineInput.Validate(Baseline, nameof(Baseline));
+        if (Baseline is null)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Baseline), "The baseline must not be null (use Baselines.Zero).");
+        }
         if (!Enum.IsDefined(Rule))
         {
             throw new ArgumentOutOfRangeException(nameof(Rule), Rule, "Unknown integration rule.");

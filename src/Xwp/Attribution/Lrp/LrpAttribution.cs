@@ -25,7 +25,15 @@ internal sealed class LrpAttribution(LrpOptions options) : AttributionMethod
 
     internal override Tensor AttributeBatch(AttributionBatch batch)
     {
-        var net = batch.Model.Trained;
+        if (batch.Fcnn is null)
+        {
+            var chain = batch.Model.Structure.Layers ?? throw new NotSupportedException(
+                "LRP needs a chain of known layers: an Fcnn, or a model wrapped with ExplainableModel.FromModule from an nn.Sequential. " +
+                "Integrated Gradients or a SHAP method work on any model.");
+            return ChainLrp.Attribute(batch, chain, Options);
+        }
+
+        var net = batch.Fcnn.Trained;
         var layers = net.Weights.Count;
         var rules = RulesFor(layers, net.Activation);
 
@@ -56,7 +64,7 @@ internal sealed class LrpAttribution(LrpOptions options) : AttributionMethod
     internal override Tensor[] Diagnose(AttributionBatch batch, Tensor map)
     {
         var logit = ModelOutputs.TargetScores(batch.Model, batch.Inputs, batch.Targets, OutputSpace.Logits);
-        return [map.sum(1).sub(logit)];
+        return [map.reshape(map.shape[0], -1).sum(1).sub(logit)];
     }
 
     /// <summary>The rule of every linear layer, checked against the model.</summary>

@@ -3,8 +3,9 @@ namespace Xwp;
 /// <summary>
 /// Options of Layer-wise Relevance Propagation (Bach et al., 2015, "On pixel-wise explanations for
 /// non-linear classifier decisions by layer-wise relevance propagation"). Relevance starts as the
-/// target's pre-softmax score (logit) and flows back through the linear layers by a rule per
-/// layer; ReLU and LeakyReLU pass it through unchanged.
+/// target's pre-softmax score (logit) and flows back through the linear (and convolutional) layers by a
+/// rule per layer; ReLU, LeakyReLU and Dropout pass it through unchanged, pooling and BatchNorm use the
+/// ε-rule. Works on an <see cref="Fcnn"/> and on <c>nn.Sequential</c> chains of known layers.
 /// </summary>
 public sealed record LrpOptions
 {
@@ -19,7 +20,8 @@ public sealed record LrpOptions
 
     /// <summary>
     /// A composite: the rule of individual linear layers by index (0 = the first layer, next to the
-    /// input; the last is the output layer), overriding <see cref="Rule"/>. E.g. <c>{ [0] = ZPlus }</c>
+    /// input; the last is the output layer; in an <c>nn.Sequential</c> chain, Linear and Conv2d layers are
+    /// counted), overriding <see cref="Rule"/>. E.g. <c>{ [0] = ZPlus }</c>
     /// with ε elsewhere. An index beyond the model's layers is an error when the method runs.
     /// Null (the default) for <see cref="Rule"/> everywhere.
     /// </summary>

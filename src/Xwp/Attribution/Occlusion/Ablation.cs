@@ -17,9 +17,64 @@ namespace Xwp.Attribution.Occlusion;
 /// </remarks>
 internal static class Ablation
 {
-    public static Tensor Attribute(AttributionBatch batch, AblationSets sets, float[]? baselineValues, double baseline, OutputSpace space, long memoryBudgetBytes)
+    /// <summary>The map of one batch: the FCNN fast path when the model is an <see cref="Fcnn"/>, else batched forward passes.</summary>
+    public static Tensor Attribute(AttributionBatch batch, AblationSets sets, Baselines baseline, OutputSpace space, long memoryBudgetBytes) =>
+        batch.Fcnn is { } fcnn
+            ? FirstLayer(batch, fcnn, sets, baseline, space, memoryBudgetBytes)
+            : Forward(batch, sets, baseline, space, memoryBudgetBytes);
+
+    /// <summary>
+    /// Any model: every (row, set) copy <c>x ⊙ (1 − m_s) + x′ ⊙ m_s</c> is built and goes through the forward
+    /// function, as many copies per pass as the memory budget allows.
+    /// </summary>
+    internal static Tensor Forward(AttributionBatch batch, AblationSets sets, Baselines baseline, OutputSpace space, long memoryBudgetBytes)
     {
         var model = batch.Model;
+        var x = batch.Inputs;
+        var shape = x.shape;
+        var device = x.device;
+        var rows = shape[0];
+        var features = (long)sets.Features;
+        var (count, size) = ((long)sets.Count, (long)sets.MaxSize);
+
+        using var noGrad = no_grad();
+        var flat = x.reshape(rows, features);
+        var baseRows = baseline.ForBatch(x, batch.Offset, "Baseline").reshape(rows, features);
+        var indices = tensor(sets.Indices, [count, size], int64).to(device);
+        var reference = ModelOutputs.TargetScores(model, x, batch.Targets, space);
+        var delta = zeros(rows, count, dtype: float32, device: device);
+
+        var perPass = ForwardChunks.Rows(model, features, memoryBudgetBytes, extraFloatsPerRow: 2 * features);
+        var rowsPerChunk = Math.Min(rows, perPass);
+        var setsPerChunk = Math.Max(1, perPass / rowsPerChunk);
+        for (long r = 0; r < rows; r += rowsPerChunk)
+        {
+            var nr = Math.Min(rowsPerChunk, rows - r);
+            for (long start = 0; start < count; start += setsPerChunk)
+            {
+                batch.CancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var n = Math.Min(setsPerChunk, count - start);
+                var mask = zeros(n, features + 1, dtype: float32, device: device)
+                    .scatter_(1, indices.narrow(0, start, n), ones(n, size, dtype: float32, device: device))
+                    .narrow(1, 0, features)
+                    .unsqueeze(0);
+                var copies = flat.narrow(0, r, nr).unsqueeze(1).mul(mask.neg().add_(1)).add_(baseRows.narrow(0, r, nr).unsqueeze(1).mul(mask));
+                var targets = batch.Targets.narrow(0, r, nr).repeat_interleave(n);
+                var scores = ModelOutputs.TargetScores(model, copies.view([nr * n, .. shape.Skip(1)]), targets, space).view(nr, n);
+                delta.narrow(0, r, nr).narrow(1, start, n).copy_(reference.narrow(0, r, nr).unsqueeze(1).sub(scores));
+            }
+        }
+
+        // map[b, i] = Σ_s delta[b, s] / coverage(i) over the sets s that hold i (padding entries point at D and weigh 0).
+        var weights = tensor(sets.EntryWeights, [count, size], float32).to(device);
+        var spread = delta.unsqueeze(2).mul(weights.unsqueeze(0)).view(rows, count * size);
+        var map = zeros(rows, features + 1, dtype: float32, device: device).index_add_(1, indices.view(-1), spread, 1);
+        return map.narrow(1, 0, features).reshape(shape);
+    }
+
+    private static Tensor FirstLayer(AttributionBatch batch, Fcnn model, AblationSets sets, Baselines baseline, OutputSpace space, long memoryBudgetBytes)
+    {
         var trained = model.Trained;
         var x = batch.Inputs;
         var device = x.device;
@@ -29,9 +84,7 @@ internal static class Ablation
         var hidden = model.LayerSizes[1];
 
         using var noGrad = no_grad();
-        var baseRow = baselineValues is null
-            ? full(1, features, baseline, dtype: float32, device: device)
-            : tensor(baselineValues, [1, features], float32).to(device);
+        var baseRow = baseline.ForBatch(x, batch.Offset, "Baseline");
 
         // Differences d = baseline − x and the first weight's columns, each padded with one zero
         // feature so that padded set entries (index D) contribute nothing.

@@ -6,6 +6,8 @@ namespace Xwp.Attribution.Occlusion;
 /// </summary>
 internal sealed class AblationSets
 {
+    private readonly Lazy<float[]> _spread;
+
     private AblationSets(int features, int[][] sets)
     {
         Features = features;
@@ -23,14 +25,25 @@ internal sealed class AblationSets
             }
         }
 
-        Spread = new float[(long)Count * features];
-        for (var s = 0; s < Count; s++)
+        EntryWeights = new float[Indices.Length];
+        for (var e = 0; e < Indices.Length; e++)
         {
-            foreach (var i in sets[s])
-            {
-                Spread[(long)s * features + i] = 1f / coverage[i];
-            }
+            EntryWeights[e] = Indices[e] < features ? 1f / coverage[Indices[e]] : 0f;
         }
+
+        _spread = new Lazy<float[]>(() =>
+        {
+            var spread = new float[(long)Count * features];
+            for (var e = 0; e < Indices.Length; e++)
+            {
+                if (Indices[e] < features)
+                {
+                    spread[((long)(e / MaxSize) * features) + Indices[e]] = EntryWeights[e];
+                }
+            }
+
+            return spread;
+        });
     }
 
     /// <summary>D, the number of features.</summary>
@@ -50,14 +63,24 @@ internal sealed class AblationSets
     /// is <c>delta [B, S] · Spread</c> — the mean change over the sets that hold each feature, 0 for a
     /// feature in no set.
     /// </summary>
-    public float[] Spread { get; }
+    public float[] Spread => _spread.Value;
+
+    /// <summary><c>[S, K]</c>, row-major: <c>1 / coverage(i)</c> for each entry i of <see cref="Indices"/>, 0 for padding.</summary>
+    public float[] EntryWeights { get; }
 
     /// <summary>
     /// Occlusion's windows over a row-major <paramref name="image"/>, in row-major order of their top-left
     /// corners. Positions per axis: <c>0, s, 2s, …</c> up to <c>L − w</c>, plus <c>L − w</c> itself when the
     /// stride does not land there, so the last pixels are always covered.
     /// </summary>
-    public static AblationSets Windows((int Height, int Width) image, (int Height, int Width) window, (int Height, int Width) stride)
+    public static AblationSets Windows((int Height, int Width) image, (int Height, int Width) window, (int Height, int Width) stride) =>
+        Windows(1, image, window, stride);
+
+    /// <summary>
+    /// Windows over the last two dimensions of inputs of <paramref name="planes"/>·H·W features (the
+    /// leading dimensions, e.g. channels, flattened into planes): each window covers its pixels in every plane.
+    /// </summary>
+    public static AblationSets Windows(int planes, (int Height, int Width) image, (int Height, int Width) window, (int Height, int Width) stride)
     {
         var rows = Positions(image.Height, window.Height, stride.Height);
         var cols = Positions(image.Width, window.Width, stride.Width);
@@ -66,12 +89,17 @@ internal sealed class AblationSets
         {
             foreach (var left in cols)
             {
-                var set = new int[window.Height * window.Width];
-                for (var r = 0; r < window.Height; r++)
+                var plane = image.Height * image.Width;
+                var area = window.Height * window.Width;
+                var set = new int[planes * area];
+                for (var p = 0; p < planes; p++)
                 {
-                    for (var c = 0; c < window.Width; c++)
+                    for (var r = 0; r < window.Height; r++)
                     {
-                        set[r * window.Width + c] = (top + r) * image.Width + left + c;
+                        for (var c = 0; c < window.Width; c++)
+                        {
+                            set[(p * area) + (r * window.Width) + c] = (p * plane) + ((top + r) * image.Width) + left + c;
+                        }
                     }
                 }
 
@@ -79,7 +107,7 @@ internal sealed class AblationSets
             }
         }
 
-        return new AblationSets(image.Height * image.Width, [.. sets]);
+        return new AblationSets(checked(planes * image.Height * image.Width), [.. sets]);
     }
 
     /// <summary>Feature ablation: one set per feature, or one per distinct group id (in increasing id order).</summary>

@@ -1,53 +1,31 @@
+using System.Collections.Concurrent;
 using static TorchSharp.torch;
 
 namespace Xwp.Attribution.Occlusion;
 
 /// <summary>Feature ablation: each feature, or each group of a feature mask, set to the baseline on its own.</summary>
-internal sealed class FeatureAblationAttribution : AttributionMethod
+internal sealed class FeatureAblationAttribution(FeatureAblationOptions options) : AttributionMethod
 {
-    private readonly long[]? _groups;
-    private readonly float[]? _baseline;
-    private AblationSets? _sets;
+    private readonly ConcurrentDictionary<string, AblationSets> _sets = new();
 
-    public FeatureAblationAttribution(FeatureAblationOptions options)
-    {
-        Options = options;
-        _groups = options.FeatureMask is null ? null : OptionTensors.Longs(options.FeatureMask);
-        _baseline = options.BaselineTensor is null ? null : OptionTensors.Floats(options.BaselineTensor);
-        if (_groups is not null)
-        {
-            _sets = AblationSets.Groups(_groups.Length, _groups);
-        }
-    }
-
-    public FeatureAblationOptions Options { get; }
+    public FeatureAblationOptions Options { get; } = options;
 
     public override string Name => "feature-ablation";
 
     internal override Tensor AttributeBatch(AttributionBatch batch)
     {
-        var features = batch.Model.InputSize;
-        if (_groups is not null && _groups.Length != features)
+        var one = batch.Inputs.shape.Skip(1).ToArray();
+        var sets = _sets.GetOrAdd(string.Join(',', one), _ =>
         {
-            throw new ArgumentOutOfRangeException(nameof(FeatureAblationOptions.FeatureMask), $"The feature mask has {_groups.Length} entries; the model takes {features} features.");
-        }
-
-        if (_baseline is not null && _baseline.Length != features)
-        {
-            throw new ArgumentOutOfRangeException(nameof(FeatureAblationOptions.BaselineTensor), $"The baseline has {_baseline.Length} values; the model takes {features} features.");
-        }
-
-        // Without a mask the sets depend only on D; build them once per D (the method stays immutable in effect).
-        var sets = _sets;
-        if (sets is null || sets.Features != features)
-        {
-            sets = AblationSets.Groups(features, null);
-            if (_groups is null)
+            var features = checked((int)batch.Features);
+            if (Options.FeatureMask is null)
             {
-                _sets = sets;
+                return AblationSets.Groups(features, null);
             }
-        }
 
-        return Ablation.Attribute(batch, sets, _baseline, Options.Baseline, Options.OutputSpace, Options.MemoryBudgetBytes);
+            var (groupOfFeature, _) = Options.FeatureMask.Resolve(one, nameof(FeatureAblationOptions.FeatureMask));
+            return AblationSets.Groups(features, groupOfFeature);
+        });
+        return Ablation.Attribute(batch, sets, Options.Baseline, Options.OutputSpace, Options.MemoryBudgetBytes);
     }
 }

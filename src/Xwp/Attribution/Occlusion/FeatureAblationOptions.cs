@@ -1,6 +1,3 @@
-using Xwp.Attribution;
-using static TorchSharp.torch;
-
 namespace Xwp;
 
 /// <summary>
@@ -11,21 +8,17 @@ namespace Xwp;
 /// </summary>
 public sealed record FeatureAblationOptions
 {
-    /// <summary>The value ablated features take (default 0). Ignored when <see cref="BaselineTensor"/> is set.</summary>
-    public double Baseline { get; init; }
+    /// <summary>
+    /// What ablated features become: <see cref="Baselines.Zero"/> (default), a constant, one tensor for
+    /// every input or one per input (see <see cref="Baselines"/>).
+    /// </summary>
+    public Baselines Baseline { get; init; } = Baselines.Zero;
 
     /// <summary>
-    /// Per-feature baseline values <c>[D]</c> (any real dtype), or null to use <see cref="Baseline"/>
-    /// everywhere. Copied when the method is created; the tensor stays the caller's.
+    /// Which features are ablated together (Captum's <c>feature_mask</c>; see <see cref="Xwp.FeatureMask"/>).
+    /// Null (default) ablates every feature on its own. A tensor converts implicitly.
     /// </summary>
-    public Tensor? BaselineTensor { get; init; }
-
-    /// <summary>
-    /// Integer group ids <c>[D]</c>, one per feature: the features that share an id are ablated together
-    /// (ids need not be contiguous). Null (default) ablates every feature on its own. Copied when the
-    /// method is created; the tensor stays the caller's.
-    /// </summary>
-    public Tensor? FeatureMask { get; init; }
+    public FeatureMask? FeatureMask { get; init; }
 
     /// <summary>What f measures: softmax probabilities (default) or logits.</summary>
     public OutputSpace OutputSpace { get; init; } = OutputSpace.Probabilities;
@@ -40,15 +33,6 @@ public sealed record FeatureAblationOptions
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
     public void Validate()
     {
-        if (FeatureMask is not null)
-        {
-            OptionTensors.Check(FeatureMask, nameof(FeatureMask), 1);
-            if (is_floating_point(FeatureMask))
-            {
-                throw new ArgumentOutOfRangeException(nameof(FeatureMask), $"Group ids must be integers, got {FeatureMask.dtype}.");
-            }
-        }
-
-        OcclusionOptions.CheckCommon(Baseline, BaselineTensor, FeatureMask?.shape[0] ?? 0, OutputSpace, MemoryBudgetBytes);
+        OcclusionOptions.CheckCommon(Baseline, OutputSpace, MemoryBudgetBytes);
     }
 }

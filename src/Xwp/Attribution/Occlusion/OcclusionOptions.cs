@@ -1,12 +1,11 @@
-using Xwp.Attribution;
-using static TorchSharp.torch;
-
 namespace Xwp;
 
 /// <summary>
 /// Options of Occlusion (Zeiler &amp; Fergus, "Visualizing and Understanding Convolutional Networks",
-/// ECCV 2014), with Captum's meaning of window, stride and baseline: each input row is viewed as an
-/// <see cref="ImageShape"/> image, a <see cref="Window"/> slides over it in steps of <see cref="Stride"/>,
+/// ECCV 2014), with Captum's meaning of window, stride and baseline: a <see cref="Window"/> slides over
+/// the last two dimensions of each input (a row of an FCNN is viewed as an <see cref="ImageShape"/> image;
+/// dimensions before the last two, such as channels, are occluded whole, like Captum's window
+/// <c>(C, h, w)</c>) in steps of <see cref="Stride"/>,
 /// the covered pixels are set to the baseline, and each pixel gets the mean of
 /// <c>f_t(x) − f_t(x with the window at the baseline)</c> over the windows that cover it.
 /// </summary>
@@ -23,23 +22,26 @@ public sealed record OcclusionOptions
     /// <summary>The default budget of temporary memory per chunk of occluded copies: 256 MiB.</summary>
     public const long DefaultMemoryBudgetBytes = 256L << 20;
 
-    /// <summary>How a row of D features is viewed as an image (row-major); Height·Width must equal D. Default 28×28.</summary>
+    /// <summary>
+    /// How inputs that are rows of D features (<c>[N, D]</c>) are viewed as an image (row-major); Height·Width
+    /// must equal D. Default 28×28. Ignored for inputs of rank 3 or more, whose last two dimensions are the image.
+    /// </summary>
     public (int Height, int Width) ImageShape { get; init; } = (28, 28);
 
-    /// <summary>Size of the occluding window, in pixels. Default 4×4.</summary>
+    /// <summary>
+    /// Size of the occluding window, in pixels. Default 4×4. It must fit in the image (checked when the
+    /// method runs, since the image is the inputs' last two dimensions unless the inputs are rows).
+    /// </summary>
     public (int Height, int Width) Window { get; init; } = (4, 4);
 
     /// <summary>Step between window positions, in pixels. Default 2×2.</summary>
     public (int Height, int Width) Stride { get; init; } = (2, 2);
 
-    /// <summary>The value occluded pixels take (default 0, black). Ignored when <see cref="BaselineTensor"/> is set.</summary>
-    public double Baseline { get; init; }
-
     /// <summary>
-    /// Per-feature baseline values <c>[D]</c> (any real dtype), or null to use <see cref="Baseline"/>
-    /// everywhere. Copied when the method is created; the tensor stays the caller's.
+    /// What occluded features become: <see cref="Baselines.Zero"/> (default, black), a constant
+    /// (<c>Baseline = 0.5</c>), one tensor for every input or one per input (see <see cref="Baselines"/>).
     /// </summary>
-    public Tensor? BaselineTensor { get; init; }
+    public Baselines Baseline { get; init; } = Baselines.Zero;
 
     /// <summary>What f measures: softmax probabilities (default) or logits.</summary>
     public OutputSpace OutputSpace { get; init; } = OutputSpace.Probabilities;
@@ -58,12 +60,7 @@ public sealed record OcclusionOptions
         CheckShape(ImageShape, nameof(ImageShape));
         CheckShape(Window, nameof(Window));
         CheckShape(Stride, nameof(Stride));
-        if (Window.Height > ImageShape.Height || Window.Width > ImageShape.Width)
-        {
-            throw new ArgumentOutOfRangeException(nameof(Window), Window, $"The window must fit in the {ImageShape.Height}×{ImageShape.Width} image.");
-        }
-
-        CheckCommon(Baseline, BaselineTensor, (long)ImageShape.Height * ImageShape.Width, OutputSpace, MemoryBudgetBytes);
+        CheckCommon(Baseline, OutputSpace, MemoryBudgetBytes);
     }
 
     internal static void CheckShape((int Height, int Width) shape, string name)
@@ -74,21 +71,12 @@ public sealed record OcclusionOptions
         }
     }
 
-    /// <summary>Checks the options Occlusion and feature ablation share; <paramref name="features"/> is D when known, else 0.</summary>
-    internal static void CheckCommon(double baseline, Tensor? baselineTensor, long features, OutputSpace space, long memoryBudgetBytes)
+    /// <summary>Checks the options Occlusion and feature ablation share.</summary>
+    internal static void CheckCommon(Baselines? baseline, OutputSpace space, long memoryBudgetBytes)
     {
-        if (!double.IsFinite(baseline))
+        if (baseline is null)
         {
-            throw new ArgumentOutOfRangeException(nameof(Baseline), baseline, "The baseline must be finite.");
-        }
-
-        if (baselineTensor is not null)
-        {
-            OptionTensors.Check(baselineTensor, nameof(BaselineTensor), 1);
-            if (features > 0 && baselineTensor.shape[0] != features)
-            {
-                throw new ArgumentOutOfRangeException(nameof(BaselineTensor), $"Expected {features} baseline values (one per feature), got {baselineTensor.shape[0]}.");
-            }
+            throw new ArgumentOutOfRangeException(nameof(Baseline), "The baseline must not be null (use Baselines.Zero).");
         }
 
         if (!Enum.IsDefined(space))

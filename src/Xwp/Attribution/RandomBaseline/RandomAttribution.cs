@@ -14,7 +14,7 @@ internal sealed class RandomAttribution(RandomOptions options) : AttributionMeth
 
     internal override Tensor AttributeBatch(AttributionBatch batch)
     {
-        var (rows, features) = (batch.Inputs.shape[0], batch.Inputs.shape[1]);
+        var (rows, features) = (batch.Inputs.shape[0], batch.Features);
         var map = empty(rows, features, dtype: float32);
         for (long r = 0; r < rows; r++)
         {
@@ -23,6 +23,6 @@ internal sealed class RandomAttribution(RandomOptions options) : AttributionMeth
             map.select(0, r).copy_(values);
         }
 
-        return map.to(batch.Inputs.device);
+        return map.to(batch.Inputs.device).reshape(batch.Inputs.shape);
     }
 }

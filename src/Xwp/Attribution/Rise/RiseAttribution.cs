@@ -14,6 +14,7 @@ namespace Xwp.Attribution.Rise;
 internal sealed class RiseAttribution : AttributionMethod
 {
     private readonly Lazy<float[]> _masks;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int Height, int Width), float[]> _drawn = new();
 
     public RiseAttribution(RiseOptions options)
     {
@@ -51,9 +52,78 @@ internal sealed class RiseAttribution : AttributionMethod
     /// <summary>The masks, float32 <c>[N, D]</c> on the CPU; a new tensor.</summary>
     internal Tensor MaskTensor() => tensor(_masks.Value, [MaskCount, Features], float32);
 
-    internal override Tensor AttributeBatch(AttributionBatch batch)
+    internal override Tensor AttributeBatch(AttributionBatch batch) =>
+        batch.Fcnn is { } fcnn ? FirstLayer(batch, fcnn) : Forward(batch);
+
+    /// <summary>
+    /// Any model: masks apply to the last two dimensions of the inputs (rows <c>[N, D]</c> are viewed as
+    /// <see cref="RiseOptions.ImageShape"/>; leading dimensions such as channels share a pixel's mask), every
+    /// masked copy goes through the forward function, as many per pass as the budget allows, and each
+    /// pixel's saliency is copied to every channel.
+    /// </summary>
+    internal Tensor Forward(AttributionBatch batch)
     {
-        var model = batch.Model;
+        var x = batch.Inputs;
+        var shape = x.shape;
+        var rows = shape[0];
+        var one = shape.Skip(1).ToArray();
+        var (height, width) = one.Length == 1 ? Options.ImageShape : (checked((int)one[^2]), checked((int)one[^1]));
+        var pixels = (long)height * width;
+        var planes = batch.Features / pixels;
+        if (planes * pixels != batch.Features)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(RiseOptions.ImageShape),
+                $"The image shape {height}×{width} has {pixels} pixels; the model takes {batch.Features} features.");
+        }
+
+        var maskValues = MasksFor(height, width);
+        using var noGrad = no_grad();
+        var masks = tensor(maskValues, [MaskCount, pixels], float32).to(x.device);
+        var planar = x.reshape(rows, planes, pixels);
+        var scores = empty(rows, MaskCount, dtype: float32, device: x.device);
+        var perPass = ForwardChunks.Rows(batch.Model, batch.Features, Options.MemoryBudgetBytes, extraFloatsPerRow: batch.Features);
+        var rowsPerChunk = Math.Min(rows, perPass);
+        var masksPerChunk = Math.Max(1, perPass / rowsPerChunk);
+        for (long r = 0; r < rows; r += rowsPerChunk)
+        {
+            var nr = Math.Min(rowsPerChunk, rows - r);
+            for (long start = 0; start < MaskCount; start += masksPerChunk)
+            {
+                batch.CancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var n = Math.Min(masksPerChunk, MaskCount - start);
+                var copies = planar.narrow(0, r, nr).unsqueeze(1).mul(masks.narrow(0, start, n).view(1, n, 1, pixels));
+                var targets = batch.Targets.narrow(0, r, nr).repeat_interleave(n);
+                var values = ModelOutputs.TargetScores(batch.Model, copies.view([nr * n, .. one]), targets, Options.OutputSpace);
+                scores.narrow(0, r, nr).narrow(1, start, n).copy_(values.view(nr, n));
+            }
+        }
+
+        var saliency = scores.mm(masks).div_(MaskCount * Options.Probability);
+        return saliency.view(rows, 1, pixels).expand(rows, planes, pixels).reshape(shape);
+    }
+
+    /// <summary>The masks for an image of this size: the supplied ones (their pixel count must match), or drawn from the seed.</summary>
+    private float[] MasksFor(int height, int width)
+    {
+        if (Options.Masks is not null)
+        {
+            if ((long)height * width != Features)
+            {
+                throw new ArgumentOutOfRangeException(nameof(RiseOptions.Masks), $"The masks have {Features} pixels each; the inputs' images are {height}×{width}.");
+            }
+
+            return _masks.Value;
+        }
+
+        return (height, width) == Options.ImageShape
+            ? _masks.Value
+            : _drawn.GetOrAdd((height, width), size => RiseMasks.Generate(Options.MaskCount, Options.GridSize, Options.Probability, size, Options.Seed));
+    }
+
+    private Tensor FirstLayer(AttributionBatch batch, Fcnn model)
+    {
         if (model.InputSize != Features)
         {
             throw Options.Masks is null

@@ -1,4 +1,3 @@
-using Xwp.Models;
 using static TorchSharp.torch;
 
 namespace Xwp.Attribution.Shapley;
@@ -6,141 +5,43 @@ namespace Xwp.Attribution.Shapley;
 /// <summary>
 /// The cooperative game behind both SHAP methods, for one input row: a coalition S of feature
 /// groups is worth <c>v(S) = f_t(x′ + 1_S ⊙ (x − x′))</c>, the target's output when the features of
-/// S take the input's values and all others the baseline's.
+/// S take the input's values and all others the baseline's. A group none of whose features differ
+/// from the baseline is a dummy player (value exactly 0) and is left out; the players are the others.
 /// </summary>
-/// <remarks>
-/// <para>
-/// Only the first layer sees the input and it is linear, so a coalition's first-layer
-/// pre-activation is <c>h(S) = h(x′) + Σ_{g∈S} c_g</c> with <c>c_g = W[:, g] (x − x′)_g</c>. Every
-/// coalition then costs one product of its membership row with the <c>[M, H1]</c> contributions
-/// instead of a <c>[D]</c>-wide first layer: with 49 superpixels on 784 pixels the first layer —
-/// most of an MLP's work — becomes 16 times cheaper.
-/// </para>
-/// <para>
-/// A group whose contribution is exactly zero (all its features equal the baseline, or their
-/// first-layer weights are zero) leaves every <c>h(S)</c> bit-for-bit unchanged: it is a dummy
-/// player with Shapley value exactly 0, and leaving it out of the game does not change the other
-/// players' values. The game's players are the remaining, active groups.
-/// </para>
-/// </remarks>
-internal sealed class CoalitionGame
+internal abstract class CoalitionGame
 {
-    private readonly FcnnSnapshot _net;
-    private readonly OutputSpace _space;
-    private readonly long _target;
-    private readonly long _chunkRows;
-    private readonly Tensor _hBase;
-    private readonly Tensor _contributions;
-
-    private CoalitionGame(FcnnSnapshot net, OutputSpace space, long target, long chunkRows, Tensor hBase, Tensor contributions, long[] players)
-    {
-        _net = net;
-        _space = space;
-        _target = target;
-        _chunkRows = chunkRows;
-        _hBase = hBase;
-        _contributions = contributions;
-        Players = players;
-        using var full = hBase.add(contributions.sum(0, keepdim: true));
-        Empty = Value(hBase.clone()).item<double>();
-        Full = Value(full.clone()).item<double>();
-    }
-
     /// <summary>The active groups (ids in <c>[0, M)</c>, increasing); the game's players in this order.</summary>
-    public long[] Players { get; }
+    public long[] Players { get; private set; } = [];
 
     /// <summary>Where the game's tensors live (the model's device).</summary>
-    public Device Device => _hBase.device;
+    public abstract Device Device { get; }
 
     /// <summary>The number of players.</summary>
     public int PlayerCount => Players.Length;
 
     /// <summary><c>v(∅) = f_t(x′)</c>.</summary>
-    public double Empty { get; }
+    public double Empty { get; private set; }
 
     /// <summary><c>v(all) = f_t(x)</c>.</summary>
-    public double Full { get; }
-
-    /// <summary>Builds the game of one row. Its tensors live in the caller's dispose scope.</summary>
-    /// <param name="model">The trained model.</param>
-    /// <param name="x">The input row <c>[D]</c>.</param>
-    /// <param name="baseline">The baseline row <c>[D]</c>.</param>
-    /// <param name="groupOfFeature">Int64 <c>[D]</c> group ids on the model's device.</param>
-    /// <param name="groups">The number of groups M.</param>
-    /// <param name="target">The explained class.</param>
-    /// <param name="space">Probabilities or logits.</param>
-    /// <param name="memoryBudgetBytes">Budget of one chunk of coalitions.</param>
-    public static CoalitionGame Create(Fcnn model, Tensor x, Tensor baseline, Tensor groupOfFeature, int groups, long target, OutputSpace space, long memoryBudgetBytes)
-    {
-        var net = model.Trained;
-        var weight = net.Weights[0];
-        var hidden = weight.shape[0];
-        var hBase = net.FirstLayer(baseline.unsqueeze(0));
-        var diff = x.sub(baseline);
-        var changed = diff.ne(0).nonzero().squeeze(1);
-        var contributions = zeros(groups, hidden, dtype: float32, device: x.device);
-        if (changed.shape[0] > 0)
-        {
-            var perFeature = weight.index_select(1, changed).t().mul(diff.index_select(0, changed).unsqueeze(1));
-            contributions.index_add_(0, groupOfFeature.index_select(0, changed), perFeature, 1);
-        }
-
-        var active = contributions.ne(0).any(1).nonzero().squeeze(1);
-        var players = active.cpu().data<long>().ToArray();
-        var chunk = ForwardChunks.Rows(model, memoryBudgetBytes, extraFloatsPerRow: hidden + Math.Max(1, players.Length));
-        return new CoalitionGame(net, space, target, chunk, hBase, contributions.index_select(0, active), players);
-    }
+    public double Full { get; private set; }
 
     /// <summary>The values <c>v(S)</c>, float64 <c>[S]</c>, of coalitions given as float32 0/1 membership rows <c>[S, players]</c>.</summary>
-    public Tensor Values(Tensor coalitions)
-    {
-        var count = coalitions.shape[0];
-        var values = empty(count, dtype: float64, device: coalitions.device);
-        for (long start = 0; start < count; start += _chunkRows)
-        {
-            using var scope = NewDisposeScope();
-            var n = Math.Min(_chunkRows, count - start);
-            var h = _hBase.expand(n, -1).addmm(coalitions.narrow(0, start, n), _contributions);
-            values.narrow(0, start, n).copy_(Value(h));
-        }
-
-        return values;
-    }
+    public abstract Tensor Values(Tensor coalitions);
 
     /// <summary>
     /// For player orders (int64 <c>[P, players]</c>, each row a permutation of <c>0 … players−1</c>), the
     /// values of the proper, non-empty prefixes: float64 <c>[P, players − 1]</c>, column k the value of the
     /// first k + 1 players of the order.
     /// </summary>
-    public Tensor PrefixValues(Tensor orders)
+    public abstract Tensor PrefixValues(Tensor orders);
+
+    /// <summary>Sets the players (called once by the constructor of a game).</summary>
+    protected void SetPlayers(long[] players) => Players = players;
+
+    /// <summary>Sets <see cref="Empty"/> and <see cref="Full"/> (called once by the constructor of a game).</summary>
+    protected void SetEnds(double empty, double full)
     {
-        var (count, m) = (orders.shape[0], orders.shape[1]);
-        var inner = m - 1;
-        var values = empty(count, inner, dtype: float64, device: orders.device);
-        if (inner == 0)
-        {
-            return values;
-        }
-
-        var perChunk = Math.Max(1, _chunkRows / inner);
-        var hidden = _contributions.shape[1];
-        for (long start = 0; start < count; start += perChunk)
-        {
-            using var scope = NewDisposeScope();
-            var n = Math.Min(perChunk, count - start);
-            var order = orders.narrow(0, start, n).narrow(1, 0, inner).reshape(-1);
-            var h = _contributions.index_select(0, order).view(n, inner, hidden).cumsum(1).add_(_hBase.unsqueeze(0));
-            values.narrow(0, start, n).copy_(Value(h.view(n * inner, hidden)).view(n, inner));
-        }
-
-        return values;
-    }
-
-    /// <summary>The target's output (float64) for first-layer pre-activations <c>[n, H1]</c> (overwritten).</summary>
-    private Tensor Value(Tensor firstPreActivation)
-    {
-        var logits = _net.HeadInPlace(firstPreActivation);
-        var outputs = ModelOutputs.FromLogits(logits, _space);
-        return outputs.select(1, _target).to(float64);
+        Empty = empty;
+        Full = full;
     }
 }

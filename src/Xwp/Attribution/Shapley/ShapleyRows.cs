@@ -4,17 +4,16 @@ namespace Xwp.Attribution.Shapley;
 
 /// <summary>The settings both SHAP methods share, as the row loop needs them.</summary>
 internal sealed record ShapleySettings(
-    Tensor? Baseline,
-    IReadOnlyList<int>? FeatureGroups,
-    int Superpixel,
-    (int Height, int Width) ImageShape,
+    Baselines Baseline,
+    FeatureMask? FeatureMask,
     OutputSpace OutputSpace,
     long MemoryBudgetBytes);
 
 /// <summary>
-/// The row loop of the SHAP methods: one game per input row, one dispose scope per row, the
-/// estimator's values for the active groups, and every feature of a group given its group's value.
-/// Inactive groups (see <see cref="CoalitionGame"/>) get exactly 0.
+/// The row loop of the SHAP methods: one game per input row (the FCNN fast path when the model is an
+/// <see cref="Fcnn"/>, batched forward passes otherwise), one dispose scope per row, the estimator's
+/// values for the active groups, and every feature of a group given its group's value. Inactive
+/// groups (see <see cref="CoalitionGame"/>) get exactly 0.
 /// </summary>
 internal static class ShapleyRows
 {
@@ -27,9 +26,13 @@ internal static class ShapleyRows
     public static Tensor Attribute(AttributionBatch batch, ShapleySettings settings, Func<CoalitionGame, long, Tensor> estimate)
     {
         var x = batch.Inputs;
-        var (rows, features) = (x.shape[0], x.shape[1]);
-        var baseline = BaselineInput.ForBatch(settings.Baseline, batch, "Baseline");
-        var (groupOfFeature, groups) = FeatureGrouping.Resolve(settings.FeatureGroups, settings.Superpixel, settings.ImageShape, features);
+        var shape = x.shape;
+        var rows = shape[0];
+        var features = batch.Features;
+        var baseline = settings.Baseline.ForBatch(x, batch.Offset, "Baseline");
+        var (groupOfFeature, groups) = settings.FeatureMask is null
+            ? (Enumerable.Range(0, checked((int)features)).Select(i => (long)i).ToArray(), checked((int)features))
+            : settings.FeatureMask.Resolve(shape.Skip(1).ToArray(), "FeatureMask");
         var groupIndex = tensor(groupOfFeature, int64).to(x.device);
         var targets = batch.Targets.cpu().data<long>().ToArray();
         var result = zeros(rows, features, dtype: float32, device: x.device);
@@ -38,8 +41,9 @@ internal static class ShapleyRows
         {
             batch.CancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var game = CoalitionGame.Create(
-                batch.Model, x[row], baseline[row], groupIndex, groups, targets[row], settings.OutputSpace, settings.MemoryBudgetBytes);
+            CoalitionGame game = batch.Fcnn is { } fcnn
+                ? FirstLayerGame.Create(fcnn, x[row], baseline[row], groupIndex, groups, targets[row], settings.OutputSpace, settings.MemoryBudgetBytes)
+                : ForwardGame.Create(batch.Model, x[row], baseline[row], groupIndex, groups, targets[row], settings.OutputSpace, settings.MemoryBudgetBytes);
             if (game.PlayerCount == 0)
             {
                 continue;
@@ -53,6 +57,6 @@ internal static class ShapleyRows
             result[row].copy_(perGroup.index_select(0, groupIndex));
         }
 
-        return result;
+        return result.reshape(shape);
     }
 }

@@ -17,7 +17,7 @@ internal sealed class ShapleyValueSamplingAttribution(ShapleyValueSamplingOption
 
     internal override Tensor AttributeBatch(AttributionBatch batch)
     {
-        var settings = new ShapleySettings(Options.Baseline, Options.FeatureGroups, Options.Superpixel, Options.ImageShape, Options.OutputSpace, Options.MemoryBudgetBytes);
+        var settings = new ShapleySettings(Options.Baseline, Options.FeatureMask, Options.OutputSpace, Options.MemoryBudgetBytes);
         return ShapleyRows.Attribute(batch, settings, Estimate);
     }
 

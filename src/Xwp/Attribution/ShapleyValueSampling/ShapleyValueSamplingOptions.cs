@@ -1,6 +1,3 @@
-using Xwp.Attribution;
-using Xwp.Attribution.Shapley;
-using static TorchSharp.torch;
 
 namespace Xwp;
 
@@ -25,24 +22,17 @@ public sealed record ShapleyValueSamplingOptions
     public bool Antithetic { get; init; }
 
     /// <summary>
-    /// The baseline x′ that absent features take: null (the default) for all zeros, a scalar tensor
-    /// for a constant, <c>[D]</c> for one baseline, or <c>[N, D]</c> for one per input row. The tensor
-    /// stays the caller's and must outlive the method.
+    /// The baseline x′ that absent features take: <see cref="Baselines.Zero"/> (default: black, the
+    /// background of both datasets), a constant, one tensor for every input or one per input (see <see cref="Baselines"/>).
     /// </summary>
-    public Tensor? Baseline { get; init; }
+    public Baselines Baseline { get; init; } = Baselines.Zero;
 
     /// <summary>
-    /// A group id (≥ 0) per feature: features with the same id are one player and all carry the
-    /// group's value. Null (the default) for single features or <see cref="Superpixel"/> blocks.
-    /// Cannot be combined with <see cref="Superpixel"/>.
+    /// The players (Captum's <c>feature_mask</c>; see <see cref="Xwp.FeatureMask"/>): features with the
+    /// same id are one player and all carry its value, e.g. <c>FeatureMask.Superpixels(28, 28, 2)</c>.
+    /// Null (the default) makes every feature a player.
     /// </summary>
-    public IReadOnlyList<int>? FeatureGroups { get; init; }
-
-    /// <summary>Side k of square k×k superpixels on the <see cref="ImageShape"/> view of the inputs. Default 1: single features.</summary>
-    public int Superpixel { get; init; } = 1;
-
-    /// <summary>The image view (height, width) of the features for <see cref="Superpixel"/>; default 28×28.</summary>
-    public (int Height, int Width) ImageShape { get; init; } = (28, 28);
+    public FeatureMask? FeatureMask { get; init; }
 
     /// <summary>What f measures: softmax probabilities (default) or logits.</summary>
     public OutputSpace OutputSpace { get; init; } = OutputSpace.Probabilities;
@@ -62,8 +52,10 @@ public sealed record ShapleyValueSamplingOptions
             throw new ArgumentOutOfRangeException(nameof(Samples), Samples, "Shapley value sampling needs at least one permutation.");
         }
 
-        BaselineInput.Validate(Baseline, nameof(Baseline));
-        FeatureGrouping.Validate(FeatureGroups, Superpixel, ImageShape);
+        if (Baseline is null)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Baseline), "The baseline must not be null (use Baselines.Zero).");
+        }
         if (!Enum.IsDefined(OutputSpace))
         {
             throw new ArgumentOutOfRangeException(nameof(OutputSpace), OutputSpace, "Unknown output space.");

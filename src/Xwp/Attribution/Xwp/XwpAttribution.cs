@@ -12,6 +12,6 @@ internal sealed class XwpAttribution(XwpOptions options) : AttributionMethod
 
     internal override Tensor AttributeBatch(AttributionBatch batch) =>
         Options.Algorithm == XwpAlgorithm.Rank1
-            ? FirstLayerPerturbation.Rank1(batch.Model, batch.Inputs, batch.Targets, Perturbation.ResetFeature, ComplementSign.ByItself, Options.OutputSpace, Options.MemoryBudgetBytes, batch.CancellationToken)
-            : FirstLayerPerturbation.RowSwap(batch.Model, batch.Inputs, batch.Targets, Perturbation.ResetFeature, ComplementSign.ByItself, Options.OutputSpace, batch.CancellationToken);
+            ? FirstLayerPerturbation.Rank1(batch.RequireFcnn(Name), batch.Inputs, batch.Targets, Perturbation.ResetFeature, ComplementSign.ByItself, Options.OutputSpace, Options.MemoryBudgetBytes, batch.CancellationToken)
+            : FirstLayerPerturbation.RowSwap(batch.RequireFcnn(Name), batch.Inputs, batch.Targets, Perturbation.ResetFeature, ComplementSign.ByItself, Options.OutputSpace, batch.CancellationToken);
 }

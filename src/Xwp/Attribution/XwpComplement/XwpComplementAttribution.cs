@@ -13,6 +13,6 @@ internal sealed class XwpComplementAttribution(XwpComplementOptions options) : A
 
     internal override Tensor AttributeBatch(AttributionBatch batch) =>
         Options.Algorithm == XwpAlgorithm.Rank1
-            ? FirstLayerPerturbation.Rank1(batch.Model, batch.Inputs, batch.Targets, Perturbation.KeepFeature, Options.Sign, Options.OutputSpace, Options.MemoryBudgetBytes, batch.CancellationToken)
-            : FirstLayerPerturbation.RowSwap(batch.Model, batch.Inputs, batch.Targets, Perturbation.KeepFeature, Options.Sign, Options.OutputSpace, batch.CancellationToken);
+            ? FirstLayerPerturbation.Rank1(batch.RequireFcnn(Name), batch.Inputs, batch.Targets, Perturbation.KeepFeature, Options.Sign, Options.OutputSpace, Options.MemoryBudgetBytes, batch.CancellationToken)
+            : FirstLayerPerturbation.RowSwap(batch.RequireFcnn(Name), batch.Inputs, batch.Targets, Perturbation.KeepFeature, Options.Sign, Options.OutputSpace, batch.CancellationToken);
 }

@@ -1,0 +1,108 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Xwp;
+
+/// <summary>
+/// A model saved by PyTorch with <c>torch.jit.script(model).save("model.pt")</c> (or <c>torch.jit.trace</c>),
+/// loaded with TorchSharp's <c>torch.jit.load</c>: a forward function from inputs <c>[N, …]</c> to outputs
+/// <c>[N, C]</c>, as logits or probabilities. Owns the loaded module: dispose it.
+/// </summary>
+/// <remarks>
+/// Files saved by PyTorch 1.13 load in TorchSharp 0.107. While an explanation or evaluation runs the
+/// module is in eval mode (BatchNorm uses its running statistics, Dropout is off).
+/// </remarks>
+public sealed class TorchScriptModel : ExplainableModel, IDisposable
+{
+    private readonly jit.ScriptModule<Tensor, Tensor> _module;
+    private bool _disposed;
+
+    private TorchScriptModel(jit.ScriptModule<Tensor, Tensor> module, ModelOutput output, string path)
+    {
+        _module = module;
+        Output = output;
+        Path = path;
+    }
+
+    /// <summary>The file the model was loaded from.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc/>
+    public override ModelOutput Output { get; }
+
+    /// <inheritdoc/>
+    public override Device Device => _module.parameters().FirstOrDefault()?.device ?? CPU;
+
+    /// <summary>The loaded module, e.g. to read its parameters; it stays owned by this object.</summary>
+    /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
+    public jit.ScriptModule<Tensor, Tensor> Module
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _module;
+        }
+    }
+
+    /// <summary>Loads a TorchScript file on the CPU.</summary>
+    /// <param name="path">The <c>.pt</c> file written by <c>torch.jit.save</c> / <c>ScriptModule.save</c>.</param>
+    /// <param name="output">What the module returns; logits by default.</param>
+    /// <returns>The model; the caller owns it.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="output"/> is not a defined value.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a TorchScript module TorchSharp can load; the message names the file.</exception>
+    public static TorchScriptModel Load(string path, ModelOutput output = ModelOutput.Logits)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!Enum.IsDefined(output))
+        {
+            throw new ArgumentOutOfRangeException(nameof(output), output, "Unknown model output.");
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"The TorchScript file '{path}' does not exist.", path);
+        }
+
+        XwpRuntime.EnsureInitialized();
+        jit.ScriptModule<Tensor, Tensor> module;
+        try
+        {
+            module = jit.load<Tensor, Tensor>(path);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidDataException(
+                $"'{path}' is not a TorchScript module that can be loaded (save it with torch.jit.script(model).save(path)): {FirstLine(e.Message)}", e);
+        }
+
+        return new TorchScriptModel(module, output, path);
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
+    public override Tensor Forward(Tensor inputs)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _module.call(inputs);
+    }
+
+    /// <summary>Releases the loaded module.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _module.Dispose();
+    }
+
+    internal override void ThrowIfNotReady() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    internal override IDisposable BeginExplaining() => new Models.EvalMode(_module);
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+}
