@@ -78,50 +78,20 @@ internal sealed class FirstLayerGame : CoalitionGame
     }
 
     /// <inheritdoc/>
-    /// <remarks>The values <c>v(S)</c>, float64 <c>[S]</c>, of coalitions given as float32 0/1 membership rows <c>[S, players]</c>.</remarks>
-    public override Tensor Values(Tensor coalitions)
-    {
-        var count = coalitions.shape[0];
-        var values = empty(count, dtype: float64, device: coalitions.device);
-        for (long start = 0; start < count; start += _chunkRows)
-        {
-            using var scope = NewDisposeScope();
-            var n = Math.Min(_chunkRows, count - start);
-            var h = _hBase.expand(n, -1).addmm(coalitions.narrow(0, start, n), _contributions);
-            values.narrow(0, start, n).copy_(Value(h));
-        }
-
-        return values;
-    }
+    protected override long ChunkRows => _chunkRows;
 
     /// <inheritdoc/>
-    /// <remarks>
-    /// For player orders (int64 <c>[P, players]</c>, each row a permutation of <c>0 … players−1</c>), the
-    /// values of the proper, non-empty prefixes: float64 <c>[P, players − 1]</c>, column k the value of the
-    /// first k + 1 players of the order.
-    /// </remarks>
-    public override Tensor PrefixValues(Tensor orders)
+    protected override Tensor ChunkValues(Tensor coalitions) =>
+        Value(_hBase.expand(coalitions.shape[0], -1).addmm(coalitions, _contributions));
+
+    /// <inheritdoc/>
+    /// <remarks>The prefixes' pre-activations are running sums of the players' first-layer contributions.</remarks>
+    protected override Tensor ChunkPrefixValues(Tensor orders, long players)
     {
-        var (count, m) = (orders.shape[0], orders.shape[1]);
-        var inner = m - 1;
-        var values = empty(count, inner, dtype: float64, device: orders.device);
-        if (inner == 0)
-        {
-            return values;
-        }
-
-        var perChunk = Math.Max(1, _chunkRows / inner);
+        var (n, inner) = (orders.shape[0], orders.shape[1]);
         var hidden = _contributions.shape[1];
-        for (long start = 0; start < count; start += perChunk)
-        {
-            using var scope = NewDisposeScope();
-            var n = Math.Min(perChunk, count - start);
-            var order = orders.narrow(0, start, n).narrow(1, 0, inner).reshape(-1);
-            var h = _contributions.index_select(0, order).view(n, inner, hidden).cumsum(1).add_(_hBase.unsqueeze(0));
-            values.narrow(0, start, n).copy_(Value(h.view(n * inner, hidden)).view(n, inner));
-        }
-
-        return values;
+        var h = _contributions.index_select(0, orders.reshape(-1)).view(n, inner, hidden).cumsum(1).add_(_hBase.unsqueeze(0));
+        return Value(h.view(n * inner, hidden));
     }
 
     /// <summary>The target's output (float64) for first-layer pre-activations <c>[n, H1]</c> (overwritten).</summary>

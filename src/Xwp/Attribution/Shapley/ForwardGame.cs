@@ -62,46 +62,26 @@ internal sealed class ForwardGame : CoalitionGame
     }
 
     /// <inheritdoc/>
-    public override Tensor Values(Tensor coalitions)
-    {
-        var count = coalitions.shape[0];
-        var values = empty(count, dtype: float64, device: coalitions.device);
-        for (long start = 0; start < count; start += _chunkRows)
-        {
-            using var scope = NewDisposeScope();
-            var n = Math.Min(_chunkRows, count - start);
-            var present = cat([coalitions.narrow(0, start, n), zeros(n, 1, dtype: float32, device: coalitions.device)], 1).index_select(1, _playerOfFeature);
-            var inputs = present.mul_(_difference).add_(_baseline);
-            var outputs = ModelOutputs.Evaluate(_model, inputs.view([n, .. _inputShape]), _space);
-            values.narrow(0, start, n).copy_(outputs.select(1, _target).to(float64));
-        }
+    protected override long ChunkRows => _chunkRows;
 
-        return values;
+    /// <inheritdoc/>
+    protected override Tensor ChunkValues(Tensor coalitions)
+    {
+        var n = coalitions.shape[0];
+        var present = cat([coalitions, zeros(n, 1, dtype: float32, device: coalitions.device)], 1).index_select(1, _playerOfFeature);
+        var inputs = present.mul_(_difference).add_(_baseline);
+        var outputs = ModelOutputs.Evaluate(_model, inputs.view([n, .. _inputShape]), _space);
+        return outputs.select(1, _target).to(float64);
     }
 
     /// <inheritdoc/>
-    public override Tensor PrefixValues(Tensor orders)
+    /// <remarks>Each prefix becomes a 0/1 membership row, and the rows go through the forward function together.</remarks>
+    protected override Tensor ChunkPrefixValues(Tensor orders, long players)
     {
-        var (count, m) = (orders.shape[0], orders.shape[1]);
-        var inner = m - 1;
-        var values = empty(count, inner, dtype: float64, device: orders.device);
-        if (inner == 0)
-        {
-            return values;
-        }
-
-        var perChunk = Math.Max(1, _chunkRows / inner);
-        for (long start = 0; start < count; start += perChunk)
-        {
-            using var scope = NewDisposeScope();
-            var n = Math.Min(perChunk, count - start);
-            var first = orders.narrow(0, start, n).narrow(1, 0, inner).unsqueeze(2);
-            var prefixes = zeros(n, inner, m, dtype: float32, device: orders.device)
-                .scatter_(2, first, ones(n, inner, 1, dtype: float32, device: orders.device))
-                .cumsum(1);
-            values.narrow(0, start, n).copy_(Values(prefixes.view(n * inner, m)).view(n, inner));
-        }
-
-        return values;
+        var (n, inner) = (orders.shape[0], orders.shape[1]);
+        var prefixes = zeros(n, inner, players, dtype: float32, device: orders.device)
+            .scatter_(2, orders.unsqueeze(2), ones(n, inner, 1, dtype: float32, device: orders.device))
+            .cumsum(1);
+        return ChunkValues(prefixes.view(n * inner, players));
     }
 }
