@@ -17,7 +17,7 @@ internal sealed class ExplainCommand : ICommand
     public string Summary => "Attribution maps for the rows of a .npy file.";
 
     public string Usage => """
-        Usage: xwp explain (--initial INIT.pt --trained TRAINED.pt | --model MODEL.xwp | --torchscript MODEL.pt [--model-output logits|probabilities])
+        Usage: xwp explain (--initial INIT.pt --trained TRAINED.pt | --model MODEL.xwp | --torchscript MODEL.pt [--initial INIT.pt] [--first-layer NAME] [--model-output logits|probabilities])
                            --inputs X.npy [--targets Y.npy] --method METHOD --out A.npy
                            [--output-space probabilities|logits] [--activation relu|gelu|tanh|sigmoid|leakyrelu]
                            [--batch-size N] [--device cpu|cuda] [--threads N] [--layer-order A,B,C] [method flags]
@@ -25,6 +25,10 @@ internal sealed class ExplainCommand : ICommand
           --initial, --trained  PyTorch state_dicts (torch.save(model.state_dict())) at initialisation and after training
           --model               a model saved by Xwp (Fcnn.Save), holding both snapshots
           --torchscript         any PyTorch model saved with torch.jit.script(model).save(path): inputs [N, ...], outputs [N, C]
+          --initial (with --torchscript)  the first Linear layer's weight before training, for XWP and XWP^c:
+                                torch.save(model.state_dict()) before training, a safetensors file, or a TorchScript file of
+                                the untrained model
+          --first-layer         the first Linear layer's name; found by itself in a Sequential (after a leading Flatten)
           --model-output        what the TorchScript model returns: logits (default) or probabilities
           --inputs              float32/float64 [N, D] rows to explain ([N, ...] of any shape with --torchscript)
           --targets             int64/int32 [N] classes to explain (default: the predicted class)
@@ -66,7 +70,9 @@ internal sealed class ExplainCommand : ICommand
         catch (NotSupportedException e) when (model is not Fcnn)
         {
             // A method that needs an FCNN's snapshots or layers, asked of --torchscript: the options do not fit together.
-            throw new UsageException(e.Message);
+            throw new UsageException(modelArgs.TorchScript is not null && modelArgs.Initial is null
+                ? $"{e.Message} On the command line: add --initial INIT.pt (the state_dict saved before training, or a TorchScript file of the untrained model)."
+                : e.Message);
         }
         catch (ArgumentOutOfRangeException e) when (ExplainMethods.FlagFor(e.ParamName) is { } flag)
         {

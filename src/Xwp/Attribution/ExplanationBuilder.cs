@@ -102,7 +102,7 @@ public sealed class ExplanationBuilder
     /// </summary>
     /// <returns>The attribution map, of the inputs' shape <c>[N, …]</c>.</returns>
     /// <exception cref="InvalidOperationException">No method was chosen, the model is not trained, or its forward function does not return <c>[N, C]</c>.</exception>
-    /// <exception cref="NotSupportedException">The method needs an <see cref="Fcnn"/> (XWP, XWP^c, LRP) and the model is another kind.</exception>
+    /// <exception cref="NotSupportedException">XWP or XWP^c on a model without a first Linear layer and its θ⁰ (an <see cref="Fcnn"/> or an <see cref="XwpModel"/>), or LRP on a model that is not a chain of known layers.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     /// <exception cref="ArgumentException">Inputs are not a finite float tensor of the model's input shape (<c>[N, D]</c> for an <see cref="Fcnn"/>), targets have the wrong shape or type, or a baseline or feature mask does not fit the inputs.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target class is outside <c>[0, C)</c>.</exception>
@@ -119,7 +119,7 @@ public sealed class ExplanationBuilder
     /// </summary>
     /// <returns>The explanation; the caller owns it.</returns>
     /// <exception cref="InvalidOperationException">No method was chosen, the model is not trained, or its forward function does not return <c>[N, C]</c>.</exception>
-    /// <exception cref="NotSupportedException">The method needs an <see cref="Fcnn"/> (XWP, XWP^c, LRP) and the model is another kind.</exception>
+    /// <exception cref="NotSupportedException">XWP or XWP^c on a model without a first Linear layer and its θ⁰ (an <see cref="Fcnn"/> or an <see cref="XwpModel"/>), or LRP on a model that is not a chain of known layers.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     /// <exception cref="ArgumentException">Inputs are not a finite float tensor of the model's input shape (<c>[N, D]</c> for an <see cref="Fcnn"/>), targets have the wrong shape or type, or a baseline or feature mask does not fit the inputs.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target class is outside <c>[0, C)</c>.</exception>

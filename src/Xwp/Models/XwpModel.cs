@@ -20,15 +20,18 @@ namespace Xwp;
 /// Features are the columns of the first layer's weight: inputs <c>[N, …]</c> must hold D values per row,
 /// flattened in row-major order, and maps have the inputs' shape.
 /// </remarks>
-public sealed class XwpModel : ExplainableModel
+public sealed class XwpModel : ExplainableModel, IDisposable
 {
     private readonly ExplainableModel _inner;
     private readonly FirstLinear _first;
     private readonly Tensor _initial;
     private readonly Func<Tensor, Tensor>? _rest;
+    private readonly bool _ownsInner;
+    private bool _disposed;
 
-    private XwpModel(ExplainableModel inner, FirstLinear first, FirstLayerSnapshot initial, Func<Tensor, Tensor>? rest)
+    private XwpModel(ExplainableModel inner, FirstLinear first, FirstLayerSnapshot initial, Func<Tensor, Tensor>? rest, bool ownsInner = false)
     {
+        _ownsInner = ownsInner;
         if (!initial.Weight.shape.SequenceEqual(first.Weight.shape))
         {
             throw new ArgumentException(
@@ -46,6 +49,9 @@ public sealed class XwpModel : ExplainableModel
 
         _rest = rest ?? first.Rest;
     }
+
+    /// <summary>The wrapped model, as every method other than XWP and XWP^c sees it.</summary>
+    public ExplainableModel Inner => _inner;
 
     /// <summary>The first Linear layer's name (e.g. <c>0</c> or <c>fc1</c>).</summary>
     public string FirstLayerName => _first.Name;
@@ -99,12 +105,31 @@ public sealed class XwpModel : ExplainableModel
     /// <returns>The model.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="initial"/> is null.</exception>
     /// <exception cref="ArgumentException">The snapshot's layer is not a Linear layer of the model, or its shape differs.</exception>
-    public static XwpModel FromTorchScript(TorchScriptModel model, FirstLayerSnapshot initial)
+    public static XwpModel FromTorchScript(TorchScriptModel model, FirstLayerSnapshot initial) => FromTorchScript(model, initial, ownsModel: false);
+
+    /// <summary>Like the public overload; with <paramref name="ownsModel"/> the TorchScript model is disposed with this one.</summary>
+    internal static XwpModel FromTorchScript(TorchScriptModel model, FirstLayerSnapshot initial, bool ownsModel)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(initial);
         var first = FirstLinear.Locate(model.Module, initial.LayerName, model.Layout);
-        return new XwpModel(model, first, initial, null);
+        return new XwpModel(model, first, initial, null, ownsModel);
+    }
+
+    /// <summary>Releases the copy of the reference weight (the wrapped module stays yours).</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _initial.Dispose();
+        if (_ownsInner)
+        {
+            (_inner as IDisposable)?.Dispose();
+        }
     }
 
     /// <inheritdoc/>
@@ -121,7 +146,11 @@ public sealed class XwpModel : ExplainableModel
         (raw, space) => ModelOutputs.FromModel(this, raw, space, raw.dim() > 0 ? raw.shape[0] : 0),
         budget => ForwardChunks.Rows(_inner, _first.Weight.shape[0], budget));
 
-    internal override void ThrowIfNotReady() => _inner.ThrowIfNotReady();
+    internal override void ThrowIfNotReady()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _inner.ThrowIfNotReady();
+    }
 
     internal override IDisposable BeginExplaining() => _inner.BeginExplaining();
 
