@@ -20,7 +20,7 @@ internal sealed class ExplainCommand : ICommand
         Usage: xwp explain (--initial INIT.pt --trained TRAINED.pt | --model MODEL.xwp | --torchscript MODEL.pt [--initial INIT.pt] [--first-layer NAME] [--model-output logits|probabilities])
                            --inputs X.npy [--targets Y.npy] --method METHOD --out A.npy
                            [--output-space probabilities|logits] [--activation relu|gelu|tanh|sigmoid|leakyrelu]
-                           [--batch-size N] [--device cpu|cuda] [--threads N] [--layer-order A,B,C] [method flags]
+                           [--all-classes] [--batch-size N] [--device cpu|cuda] [--threads N] [--layer-order A,B,C] [method flags]
 
           --initial, --trained  PyTorch state_dicts (torch.save(model.state_dict())) at initialisation and after training
           --model               a model saved by Xwp (Fcnn.Save), holding both snapshots
@@ -32,6 +32,7 @@ internal sealed class ExplainCommand : ICommand
           --model-output        what the TorchScript model returns: logits (default) or probabilities
           --inputs              float32/float64 [N, D] rows to explain ([N, ...] of any shape with --torchscript)
           --targets             int64/int32 [N] classes to explain (default: the predicted class)
+          --all-classes         explain every class: maps [N, C, ...] (XWP and XWP^c at about the cost of one class)
           --out                 where to write the float32 attribution map, of the inputs' shape
           --layer-order         the state_dicts' Linear layers from input to output (e.g. fc_in,fc_hidden,fc_out),
                                 needed only when their names do not give the order
@@ -47,6 +48,12 @@ internal sealed class ExplainCommand : ICommand
         var outPath = args.Required("out");
         OutputSpace? space = args.Optional("output-space") is null ? null : args.Choice("output-space", OutputSpace.Probabilities, Spaces);
         var batchSize = args.Int("batch-size", 256, min: 1);
+        var allClasses = args.Flag("all-classes");
+        if (allClasses && targetsPath is not null)
+        {
+            throw new UsageException("--all-classes explains every class; it does not take --targets.");
+        }
+
         var attribution = ExplainMethods.Create(method, space, args);
         args.RejectUnknown();
         OutputPaths.CheckFiles(("out", outPath));
@@ -59,6 +66,10 @@ internal sealed class ExplainCommand : ICommand
         if (targets is not null)
         {
             builder.For(targets);
+        }
+        else if (allClasses)
+        {
+            builder.ForAllClasses();
         }
 
         var progress = ConsoleProgress.ForStandardError();

@@ -276,4 +276,46 @@ public class XwpAnyModelTests
         using var map = model.Explain(x).Using(Attributions.Xwp(new XwpOptions { Algorithm = XwpAlgorithm.RowSwap })).Compute();
         TensorAssert.Identical(module.parameters().First(), before);
     }
+
+    [Theory]
+    [InlineData("xwp", ComplementSign.ByItself, XwpAlgorithm.Rank1)]
+    [InlineData("xwpc", ComplementSign.ByItself, XwpAlgorithm.Rank1)]
+    [InlineData("xwpc", ComplementSign.Literal, XwpAlgorithm.Rank1)]
+    [InlineData("xwp", ComplementSign.ByItself, XwpAlgorithm.RowSwap)]
+    [InlineData("xwpc", ComplementSign.Literal, XwpAlgorithm.RowSwap)]
+    public void All_classes_at_once_equal_one_class_at_a_time(string name, ComplementSign sign, XwpAlgorithm algorithm)
+    {
+        using var module = RichMlp();
+        using var initial = FirstLayerSnapshot.Capture(module);
+        Train(module, 5);
+        using var model = XwpModel.FromModule(module, initial);
+        using var fcnn = TinyNets.RandomTrained([10, 6, 4], seed: 9, noise: 0.3);
+        using var x = randn(5, 10);
+        foreach (var m in new ExplainableModel[] { model, fcnn })
+        {
+            using var all = m.Explain(x).ForAllClasses().Using(Method(name, sign, algorithm)).Compute();
+            all.shape.Should().Equal(5, 4, 10);
+            for (var c = 0L; c < 4; c++)
+            {
+                using var one = m.Explain(x).For(Enumerable.Repeat(c, 5).ToArray()).Using(Method(name, sign, algorithm)).Compute();
+                TensorAssert.Close(all.select(1, c), one, 1e-6);
+            }
+        }
+    }
+
+    [Fact]
+    public void Other_methods_loop_over_classes_for_all_class_maps()
+    {
+        using var fcnn = TinyNets.RandomTrained([6, 5, 3], seed: 4, noise: 0.3);
+        using var x = rand(4, 6);
+        var occlusion = Attributions.FeatureAblation();
+        using var explanation = fcnn.Explain(x).ForAllClasses().Using(occlusion).ComputeExplanation();
+        explanation.Map.shape.Should().Equal(4, 3, 6);
+        explanation.Targets.data<long>().ToArray().Should().Equal(0, 1, 2);
+        for (var c = 0L; c < 3; c++)
+        {
+            using var one = fcnn.Explain(x).For(c, c, c, c).Using(occlusion).Compute();
+            TensorAssert.Close(explanation.Map.select(1, c), one, 1e-7);
+        }
+    }
 }

@@ -72,4 +72,23 @@ public sealed class XwpTorchScriptCommandTests : IDisposable
             ["--torchscript", Fixture("xwp_mlp.pt"), "--inputs", Fixture("xwp_mlp_inputs.npy"), "--method", "xwp", "--out", Path.Combine(_dir, "A.npy")]));
         run.Should().Throw<UsageException>().WithMessage("*--initial INIT.pt*");
     }
+
+    [Fact]
+    public void All_classes_writes_one_map_per_class()
+    {
+        var outPath = Path.Combine(_dir, "A.npy");
+        new ExplainCommand().Run(new Arguments(
+            ["--torchscript", Fixture("xwp_mlp.pt"), "--initial", Fixture("xwp_mlp_init_state.pt"), "--inputs", Fixture("xwp_mlp_inputs.npy"),
+             "--method", "xwp", "--all-classes", "--out", outPath])).Should().Be(0);
+        using var written = NpyFile.Read(outPath);
+        written.shape.Should().Equal(4, 3, 3, 4);
+
+        // Row n's slice for its fixture target equals PyTorch's literal XWP for that target (targets 0, 1, 2, 1).
+        using var expected = NpyFile.Read(Fixture("xwp_mlp_xwp.npy"));
+        long[] targets = [0, 1, 2, 1];
+        for (var n = 0; n < 4; n++)
+        {
+            TensorAssert.Close(written[n, targets[n]], expected[n], 1e-5);
+        }
+    }
 }

@@ -14,6 +14,10 @@ internal sealed class XwpAttribution(XwpOptions options) : AttributionMethod
         Run(batch, Name, Perturbation.ResetFeature, ComplementSign.ByItself, Options.Algorithm, Options.OutputSpace, Options.MemoryBudgetBytes, batch.Targets)
             .reshape(batch.Inputs.shape);
 
+    internal override Tensor AttributeAllClasses(AttributionBatch batch, long classes) =>
+        Run(batch, Name, Perturbation.ResetFeature, ComplementSign.ByItself, Options.Algorithm, Options.OutputSpace, Options.MemoryBudgetBytes, null)
+            .reshape([batch.Inputs.shape[0], classes, .. batch.Inputs.shape.Skip(1)]);
+
     /// <summary>
     /// The rank-1 path when asked for and the model splits into its first Linear and the rest; otherwise the
     /// literal path. <paramref name="targets"/> null: every class, <c>[B, C, D]</c>.

@@ -14,4 +14,8 @@ internal sealed class XwpComplementAttribution(XwpComplementOptions options) : A
     internal override Tensor AttributeBatch(AttributionBatch batch) =>
         XwpAttribution.Run(batch, Name, Perturbation.KeepFeature, Options.Sign, Options.Algorithm, Options.OutputSpace, Options.MemoryBudgetBytes, batch.Targets)
             .reshape(batch.Inputs.shape);
+
+    internal override Tensor AttributeAllClasses(AttributionBatch batch, long classes) =>
+        XwpAttribution.Run(batch, Name, Perturbation.KeepFeature, Options.Sign, Options.Algorithm, Options.OutputSpace, Options.MemoryBudgetBytes, null)
+            .reshape([batch.Inputs.shape[0], classes, .. batch.Inputs.shape.Skip(1)]);
 }
