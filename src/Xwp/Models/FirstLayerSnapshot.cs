@@ -191,7 +191,8 @@ public sealed class FirstLayerSnapshot : IDisposable
         return new FirstLayerSnapshot(layer, copy.DetachFromDisposeScope(), source);
     }
 
-    private static (Dictionary<string, Tensor> Tensors, string Kind) ReadAll(string path)
+    /// <summary>Every tensor of a state_dict, safetensors or TorchScript file by name, and what kind of file it is (tensors in the caller's dispose scope).</summary>
+    internal static (Dictionary<string, Tensor> Tensors, string Kind) ReadAll(string path)
     {
         bool zip;
         using (var stream = File.OpenRead(path))
@@ -213,7 +214,9 @@ public sealed class FirstLayerSnapshot : IDisposable
         if (script)
         {
             var module = jit.load(path);
-            var result = module.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter.detach().clone(), StringComparer.Ordinal);
+            var result = module.named_parameters().Select(p => (p.name, tensor: p.parameter.detach().clone()))
+                .Concat(module.named_buffers().Select(b => (b.name, tensor: b.buffer.detach().clone())))
+                .ToDictionary(p => p.name, p => p.tensor, StringComparer.Ordinal);
             module.Dispose();
             return (result, "TorchScript file");
         }

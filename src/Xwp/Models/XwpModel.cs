@@ -116,6 +116,9 @@ public sealed class XwpModel : ExplainableModel, IDisposable
         return new XwpModel(model, first, initial, null, ownsModel);
     }
 
+    /// <summary>Wraps an already located first layer (checkpoint series).</summary>
+    internal static XwpModel Wrap(ExplainableModel inner, FirstLinear first, FirstLayerSnapshot initial) => new(inner, first, initial, null);
+
     /// <summary>Releases the copy of the reference weight (the wrapped module stays yours).</summary>
     public void Dispose()
     {
