@@ -78,7 +78,8 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
 
     /// <summary>Applies --threads, loads the model and moves it to --device; the caller owns it (every model it returns is <see cref="IDisposable"/>).</summary>
     /// <param name="warnings">Where a warning about the model goes (standard error when null).</param>
-    public ExplainableModel Load(TextWriter? warnings = null)
+    /// <param name="series">True when `--checkpoints` supplies the weights: `--first-layer` then goes without `--initial`.</param>
+    public ExplainableModel Load(TextWriter? warnings = null, bool series = false)
     {
         Validate();
         if (Threads > 0)
@@ -96,7 +97,7 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
             var script = TorchScriptModel.Load(TorchScript, Output);
             if (Initial is null)
             {
-                if (FirstLayer is not null)
+                if (FirstLayer is not null && !series)
                 {
                     script.Dispose();
                     throw new UsageException("--first-layer names the layer whose initial weight --initial gives; give --initial too.");

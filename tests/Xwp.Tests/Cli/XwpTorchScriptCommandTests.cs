@@ -91,4 +91,24 @@ public sealed class XwpTorchScriptCommandTests : IDisposable
             TensorAssert.Close(written[n, targets[n]], expected[n], 1e-5);
         }
     }
+
+    [Fact]
+    public void Checkpoints_give_one_map_per_later_checkpoint_relative_to_the_first_and_a_picture()
+    {
+        var outPath = Path.Combine(_dir, "A.npy");
+        var picture = Path.Combine(_dir, "series.png");
+        var code = new ExplainCommand().Run(new Arguments(
+            ["--torchscript", Fixture("xwp_mlp.pt"), "--checkpoints", $"{Fixture("xwp_mlp_init_state.pt")},{Fixture("xwp_mlp_step20_state.pt")},{Fixture("xwp_mlp.pt")}",
+             "--inputs", Fixture("xwp_mlp_inputs.npy"), "--targets", Fixture("xwp_mlp_targets.npy"), "--method", "xwp", "--out", outPath, "--picture", picture]));
+        code.Should().Be(0);
+
+        using var written = NpyFile.Read(outPath);
+        written.shape.Should().Equal(2, 4, 3, 4);
+        // The last checkpoint is the trained model itself: PyTorch's literal XWP against the untrained weights.
+        using var expected = NpyFile.Read(Fixture("xwp_mlp_xwp.npy"));
+        TensorAssert.Close(written[1], expected, 1e-5);
+        // Halfway through training the map differs from the end's.
+        (written[0] - written[1]).abs().max().item<float>().Should().BeGreaterThan(1e-3f);
+        File.ReadAllBytes(picture).Take(4).Should().Equal(0x89, (byte)'P', (byte)'N', (byte)'G');
+    }
 }
