@@ -33,7 +33,7 @@ internal sealed record FirstLinear(string Name, Tensor Weight, Tensor? Bias, Fun
             {
                 throw new ArgumentException(
                     $"The model is a {TypeName(module, layout)}, not a Sequential, so its first layer in forward order is not known: name its first Linear layer (e.g. 'fc1'). " +
-                    $"Its children: {string.Join(", ", children.Select(c => $"'{c.name}' ({TypeName(c.module, layout, c.name)})"))}.");
+                    $"Its children: {string.Join(", ", children.Select(c => $"'{c.name}' ({TypeName(c.module, layout, c.name)})"))}. {NotLinear}");
             }
 
             var index = 0;
