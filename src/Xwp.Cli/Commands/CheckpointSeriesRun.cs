@@ -44,14 +44,14 @@ internal static class CheckpointSeriesRun
         Console.WriteLine($"Wrote {method} attributions [{string.Join(", ", maps.shape)}] for {checkpoints.Length - 1} checkpoint(s) relative to '{checkpoints[0]}' to {outPath}.");
         if (picture is not null)
         {
-            Draw(picture, checkpoints, inputs, maps);
+            Draw(picture, method == "xwp" ? "XWP" : "XWP^c", checkpoints, inputs, targets, maps);
             Console.WriteLine($"Wrote the picture to {picture}.");
         }
 
         return 0;
     }
 
-    private static void Draw(string path, string[] checkpoints, Tensor inputs, Tensor maps)
+    private static void Draw(string path, string method, string[] checkpoints, Tensor inputs, Tensor? targets, Tensor maps)
     {
         var (height, width) = ImageShape(inputs);
         var rows = (int)Math.Min(PictureRows, inputs.shape[0]);
@@ -70,14 +70,15 @@ internal static class CheckpointSeriesRun
                 perCheckpoint.Add(map.data<float>().ToArray());
             }
 
-            gridRows.Add(new HeatmapRow(scaled.data<float>().ToArray(), perCheckpoint, $"input {n}"));
+            var label = targets is null ? $"input {n}" : $"#{n}, class {targets[n].item<long>()}";
+            gridRows.Add(new HeatmapRow(scaled.data<float>().ToArray(), perCheckpoint, label));
         }
 
         HeatmapGrid.SavePng(path, titles, gridRows, new HeatmapGridOptions
         {
             ImageHeight = height,
             ImageWidth = width,
-            Title = $"XWP relative to {Path.GetFileNameWithoutExtension(checkpoints[0])}",
+            Title = $"{method} relative to {Path.GetFileNameWithoutExtension(checkpoints[0])}",
         });
     }
 
