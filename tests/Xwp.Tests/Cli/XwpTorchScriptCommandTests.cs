@@ -111,4 +111,26 @@ public sealed class XwpTorchScriptCommandTests : IDisposable
         (written[0] - written[1]).abs().max().item<float>().Should().BeGreaterThan(1e-3f);
         File.ReadAllBytes(picture).Take(4).Should().Equal(0x89, (byte)'P', (byte)'N', (byte)'G');
     }
+
+    [Fact]
+    public void Bench_xwp_paths_prints_both_paths_and_their_agreement()
+    {
+        var stdout = Console.Out;
+        using var captured = new StringWriter();
+        Console.SetOut(captured);
+        try
+        {
+            new BenchCommand().Run(new Arguments(["--xwp-paths", "--images", "3", "--repeat", "1", "--threads", "1"])).Should().Be(0);
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+        }
+
+        var lines = captured.ToString().Split('\n').Where(l => l.StartsWith("| XWP", StringComparison.Ordinal)).ToList();
+        lines.Should().HaveCount(4);
+        // The last column is the largest difference between the two paths' maps: float rounding at most.
+        lines.Select(l => double.Parse(l.Split('|', StringSplitOptions.RemoveEmptyEntries)[^1].Trim(), System.Globalization.CultureInfo.InvariantCulture))
+            .Should().OnlyContain(d => d < 1e-5);
+    }
 }
