@@ -29,6 +29,7 @@ internal sealed class BenchCommand : ICommand
                          [--method-images N | KEY=N,...] [--methods KEY,...] [--peers-only] [--json] [--export DIR [--compare-images 256]]
                xwp bench --load [--limit 100] [--datasets fashion-mnist,tmnist-style] [--epochs 10] [--json]
                xwp bench --torchscript MODEL.pt --inputs X.npy [--threads 2] [--repeat 3]
+               xwp bench --xwp-paths [--images 256] [--threads 2] [--repeat 3] [--seed 0]
 
           --images          images for the fast path (the literal path uses --literal-images of them)
           --threads         torch intra-op threads, set explicitly so runs compare
@@ -47,6 +48,8 @@ internal sealed class BenchCommand : ICommand
                             methods without randomness) and manifest.json (every method's settings) for bench/peers/; no timing
           --load            time `xwp reproduce --limit N` with its default settings, idle and with one core kept busy by a
                             child process that spins (started and stopped by the bench), and print both times and the ratio
+          --xwp-paths       instead: XWP/XWP^c through the Fcnn fast path and through XwpModel over the same weights
+                            as an nn.Sequential, for one class and for all classes
           --torchscript     instead: Occlusion, KernelSHAP and IG through the generic path on a scripted model
                             and --inputs [N, ..., H, W] (see docs/bench/small_cnn_captum.py for Captum on the same files)
         """;
@@ -71,6 +74,16 @@ internal sealed class BenchCommand : ICommand
             var scriptRepeat = args.Int("repeat", 3, min: 1);
             args.RejectUnknown();
             return BenchAnyModel.Run(torchScript, inputsPath, scriptThreads, scriptRepeat);
+        }
+
+        if (args.Flag("xwp-paths"))
+        {
+            var pathImages = args.Int("images", 256, min: 1);
+            var pathThreads = args.Threads(Math.Min(2, XwpRuntime.MaxThreads));
+            var pathRepeat = args.Int("repeat", 3, min: 1);
+            var pathSeed = args.Long("seed", 0);
+            args.RejectUnknown();
+            return BenchXwpPaths.Run(pathImages, pathThreads, pathRepeat, pathSeed);
         }
 
         var images = args.Int("images", 1024, min: 1);

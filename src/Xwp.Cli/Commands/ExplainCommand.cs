@@ -17,17 +17,25 @@ internal sealed class ExplainCommand : ICommand
     public string Summary => "Attribution maps for the rows of a .npy file.";
 
     public string Usage => """
-        Usage: xwp explain (--initial INIT.pt --trained TRAINED.pt | --model MODEL.xwp | --torchscript MODEL.pt [--model-output logits|probabilities])
+        Usage: xwp explain (--initial INIT.pt --trained TRAINED.pt | --model MODEL.xwp | --torchscript MODEL.pt [--initial INIT.pt] [--first-layer NAME] [--model-output logits|probabilities])
                            --inputs X.npy [--targets Y.npy] --method METHOD --out A.npy
                            [--output-space probabilities|logits] [--activation relu|gelu|tanh|sigmoid|leakyrelu]
-                           [--batch-size N] [--device cpu|cuda] [--threads N] [--layer-order A,B,C] [method flags]
+                           [--all-classes] [--checkpoints C0.pt,C1.pt,... [--picture P.png]] [--batch-size N] [--device cpu|cuda] [--threads N] [--layer-order A,B,C] [method flags]
 
           --initial, --trained  PyTorch state_dicts (torch.save(model.state_dict())) at initialisation and after training
           --model               a model saved by Xwp (Fcnn.Save), holding both snapshots
           --torchscript         any PyTorch model saved with torch.jit.script(model).save(path): inputs [N, ...], outputs [N, C]
+          --initial (with --torchscript)  the first Linear layer's weight before training, for XWP and XWP^c:
+                                torch.save(model.state_dict()) before training, a safetensors file, or a TorchScript file of
+                                the untrained model
+          --first-layer         the first Linear layer's name; found by itself in a Sequential (after a leading Flatten)
           --model-output        what the TorchScript model returns: logits (default) or probabilities
           --inputs              float32/float64 [N, D] rows to explain ([N, ...] of any shape with --torchscript)
           --targets             int64/int32 [N] classes to explain (default: the predicted class)
+          --checkpoints         c0.pt,c1.pt,...: with --torchscript (the architecture) and --method xwp|xwpc, one map per
+                                checkpoint after the first, relative to the first: --out gets [K, N, ...]
+          --picture             with --checkpoints: a PNG of the first few inputs' maps along the checkpoints
+          --all-classes         explain every class: maps [N, C, ...] (XWP and XWP^c at about the cost of one class)
           --out                 where to write the float32 attribution map, of the inputs' shape
           --layer-order         the state_dicts' Linear layers from input to output (e.g. fc_in,fc_hidden,fc_out),
                                 needed only when their names do not give the order
@@ -43,9 +51,26 @@ internal sealed class ExplainCommand : ICommand
         var outPath = args.Required("out");
         OutputSpace? space = args.Optional("output-space") is null ? null : args.Choice("output-space", OutputSpace.Probabilities, Spaces);
         var batchSize = args.Int("batch-size", 256, min: 1);
+        var allClasses = args.Flag("all-classes");
+        var checkpoints = args.Optional("checkpoints")?.Split(',', StringSplitOptions.TrimEntries);
+        var picture = args.Optional("picture");
+        if (allClasses && targetsPath is not null)
+        {
+            throw new UsageException("--all-classes explains every class; it does not take --targets.");
+        }
+
         var attribution = ExplainMethods.Create(method, space, args);
         args.RejectUnknown();
         OutputPaths.CheckFiles(("out", outPath));
+        if (checkpoints is not null)
+        {
+            return CheckpointSeriesRun.Run(modelArgs, checkpoints, inputsPath, targetsPath, method, attribution, allClasses, outPath, picture);
+        }
+
+        if (picture is not null)
+        {
+            throw new UsageException("--picture draws a checkpoint series; it goes with --checkpoints.");
+        }
 
         var model = modelArgs.Load();
         using var owner = model as IDisposable;
@@ -55,6 +80,10 @@ internal sealed class ExplainCommand : ICommand
         if (targets is not null)
         {
             builder.For(targets);
+        }
+        else if (allClasses)
+        {
+            builder.ForAllClasses();
         }
 
         var progress = ConsoleProgress.ForStandardError();
@@ -66,7 +95,9 @@ internal sealed class ExplainCommand : ICommand
         catch (NotSupportedException e) when (model is not Fcnn)
         {
             // A method that needs an FCNN's snapshots or layers, asked of --torchscript: the options do not fit together.
-            throw new UsageException(e.Message);
+            throw new UsageException(modelArgs.TorchScript is not null && modelArgs.Initial is null
+                ? $"{e.Message} On the command line: add --initial INIT.pt (the state_dict saved before training, or a TorchScript file of the untrained model)."
+                : e.Message);
         }
         catch (ArgumentOutOfRangeException e) when (ExplainMethods.FlagFor(e.ParamName) is { } flag)
         {

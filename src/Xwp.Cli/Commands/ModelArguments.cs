@@ -7,7 +7,7 @@ namespace Xwp.Cli.Commands;
 /// state_dicts), `--model` (an .xwp file) or `--torchscript` (any scripted PyTorch model, with
 /// `--model-output`), `--activation`, `--device` and `--threads`.
 /// </summary>
-internal sealed record ModelArguments(string? Initial, string? Trained, string? ModelPath, string? TorchScript, ModelOutput Output, Activation Activation, string Device, int Threads, IReadOnlyList<string>? LayerOrder = null)
+internal sealed record ModelArguments(string? Initial, string? Trained, string? ModelPath, string? TorchScript, ModelOutput Output, Activation Activation, string Device, int Threads, IReadOnlyList<string>? LayerOrder = null, string? FirstLayer = null)
 {
     private static readonly Dictionary<string, ModelOutput> Outputs = new()
     {
@@ -29,7 +29,10 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
           --initial, --trained  PyTorch state_dicts (torch.save(model.state_dict())) at initialisation and after training
           --model               a model saved by Xwp (Fcnn.Save), holding both snapshots
           --torchscript         any PyTorch model saved with torch.jit.script(model).save(path): inputs [N, ...], outputs [N, C]
-                                (XWP, XWP^c and LRP need --model or --initial/--trained)
+                                (XWP and XWP^c need --initial too; LRP needs --model or --initial/--trained)
+          --initial (with --torchscript)  the first Linear layer's weight before training: a state_dict saved before
+                                training, a safetensors file, or a TorchScript file of the untrained model
+          --first-layer         the first Linear layer's name (found by itself in a Sequential, after a leading Flatten)
           --model-output        what the TorchScript model returns: logits (default) or probabilities
           --activation          the PyTorch model's activation: relu (default), gelu, tanh, sigmoid, leakyrelu
           --layer-order         the state_dicts' Linear layers from input to output, e.g. fc_in,fc_hidden,fc_out
@@ -47,12 +50,23 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
         args.Choice("activation", Activation.ReLU, Activations),
         args.Choice("device", "cpu", new Dictionary<string, string> { ["cpu"] = "cpu", ["cuda"] = "cuda" }),
         args.Threads(0),
-        LayerOrderOption(args.Optional("layer-order")));
+        LayerOrderOption(args.Optional("layer-order")),
+        args.Optional("first-layer"));
 
     /// <summary>Checks that exactly one way of naming the model was used.</summary>
     /// <exception cref="UsageException">Neither or both were given.</exception>
     public void Validate()
     {
+        if (TorchScript is not null && Initial is not null && Trained is null && ModelPath is null)
+        {
+            return;
+        }
+
+        if (FirstLayer is not null && TorchScript is null)
+        {
+            throw new UsageException("--first-layer goes with --torchscript and --initial (an Fcnn's first layer is known).");
+        }
+
         var ways = (ModelPath is null ? 0 : 1) + (TorchScript is null ? 0 : 1) + (Initial is null && Trained is null ? 0 : 1);
         if (ways != 1 || (ModelPath is null && TorchScript is null && (Initial is null || Trained is null)))
         {
@@ -64,7 +78,8 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
 
     /// <summary>Applies --threads, loads the model and moves it to --device; the caller owns it (every model it returns is <see cref="IDisposable"/>).</summary>
     /// <param name="warnings">Where a warning about the model goes (standard error when null).</param>
-    public ExplainableModel Load(TextWriter? warnings = null)
+    /// <param name="series">True when `--checkpoints` supplies the weights: `--first-layer` then goes without `--initial`.</param>
+    public ExplainableModel Load(TextWriter? warnings = null, bool series = false)
     {
         Validate();
         if (Threads > 0)
@@ -79,7 +94,28 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
                 throw new UsageException("--device cuda is not supported with --torchscript yet; the model runs on the CPU.");
             }
 
-            return TorchScriptModel.Load(TorchScript, Output);
+            var script = TorchScriptModel.Load(TorchScript, Output);
+            if (Initial is null)
+            {
+                if (FirstLayer is not null && !series)
+                {
+                    script.Dispose();
+                    throw new UsageException("--first-layer names the layer whose initial weight --initial gives; give --initial too.");
+                }
+
+                return script;
+            }
+
+            try
+            {
+                using var snapshot = FirstLayerSnapshot.Load(Initial, script, FirstLayer);
+                return XwpModel.FromTorchScript(script, snapshot, ownsModel: true);
+            }
+            catch
+            {
+                script.Dispose();
+                throw;
+            }
         }
 
         var model = ModelPath is not null

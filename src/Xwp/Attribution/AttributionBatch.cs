@@ -25,4 +25,11 @@ internal sealed record AttributionBatch(ExplainableModel Model, Tensor Inputs, T
     public Fcnn RequireFcnn(string method) => Fcnn ?? throw new NotSupportedException(
         $"The method '{method}' needs an Fcnn (its snapshots or its layers); this model is a {Model.GetType().Name}. " +
         "Occlusion, feature ablation, KernelSHAP, Shapley value sampling, RISE, Integrated Gradients, saliency, Input×Gradient, random and input magnitude work on any model; LRP on nn.Sequential chains.");
+
+    /// <summary>The model's first Linear layer and its reference weights, for XWP and XWP^c.</summary>
+    /// <exception cref="NotSupportedException">The model does not expose them; the message says how to and which methods work without.</exception>
+    public global::Xwp.Attribution.Xwp.FirstLayerAccess RequireFirstLayer(string method) => Model.FirstLayer ?? throw new NotSupportedException(
+        $"The method '{method}' needs the model's first Linear layer and its initial weights θ⁰; this model ({Model.GetType().Name}) does not provide them. " +
+        "Wrap your module with XwpModel.FromModule(module, initialSnapshot) (an Fcnn has them already). " +
+        "Occlusion, feature ablation, KernelSHAP, Shapley value sampling, RISE, Integrated Gradients, saliency, Input×Gradient, random and input magnitude work on any model; LRP on nn.Sequential chains.");
 }

@@ -35,6 +35,13 @@ public abstract class AttributionMethod
     internal abstract Tensor AttributeBatch(AttributionBatch batch);
 
     /// <summary>
+    /// Every class's map of one batch at once, float32 <c>[B, C, …]</c>, when the method can do better than
+    /// one run per class (XWP and XWP^c: every class from the same perturbed passes); null to loop over classes.
+    /// The batch's targets are meaningless here.
+    /// </summary>
+    internal virtual Tensor? AttributeAllClasses(AttributionBatch batch, long classes) => null;
+
+    /// <summary>
     /// Per-input diagnostics of a batch's map, one float <c>[B]</c> tensor per name in
     /// <see cref="DiagnosticNames"/>, in that order. Runs in the batch's dispose scope.
     /// </summary>

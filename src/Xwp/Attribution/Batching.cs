@@ -56,4 +56,58 @@ internal static class Batching
             throw;
         }
     }
+
+    /// <summary>
+    /// Runs <paramref name="method"/> for every class of every row: <c>[N, C, …]</c>. Methods that compute all
+    /// classes from the same passes (<see cref="AttributionMethod.AttributeAllClasses"/>) do so; the others run
+    /// once per class within each batch.
+    /// </summary>
+    public static Tensor RunAllClasses(
+        AttributionMethod method,
+        ExplainableModel model,
+        Tensor inputs,
+        long classes,
+        int batchSize,
+        Action<long>? reportDone,
+        CancellationToken cancellationToken)
+    {
+        var n = inputs.shape[0];
+        var map = zeros([n, classes, .. inputs.shape.Skip(1)], dtype: float32, device: inputs.device);
+        try
+        {
+            for (long start = 0; start < n; start += batchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var count = Math.Min(batchSize, n - start);
+                using (NewDisposeScope())
+                {
+                    var rows = inputs.narrow(0, start, count);
+                    var all = method.AttributeAllClasses(new AttributionBatch(model, rows, zeros(count, dtype: int64, device: inputs.device), start, cancellationToken), classes);
+                    if (all is not null)
+                    {
+                        map.narrow(0, start, count).copy_(all);
+                    }
+                    else
+                    {
+                        for (long c = 0; c < classes; c++)
+                        {
+                            cancellationToken.ThrowIfCancellationRequested();
+                            using var scope = NewDisposeScope();
+                            var targets = full(count, c, dtype: int64, device: inputs.device);
+                            map.narrow(0, start, count).select(1, c).copy_(method.AttributeBatch(new AttributionBatch(model, rows, targets, start, cancellationToken)));
+                        }
+                    }
+                }
+
+                reportDone?.Invoke(start + count);
+            }
+
+            return map;
+        }
+        catch
+        {
+            map.Dispose();
+            throw;
+        }
+    }
 }

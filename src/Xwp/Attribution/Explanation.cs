@@ -26,7 +26,7 @@ public sealed class Explanation : IDisposable
     /// <exception cref="InvalidOperationException">The map was taken with <see cref="DetachMap"/>.</exception>
     public Tensor Map => _map ?? throw new InvalidOperationException("The map was taken with DetachMap().");
 
-    /// <summary>The explained classes <c>[N]</c>, int64 (given, or the predicted ones).</summary>
+    /// <summary>The explained classes <c>[N]</c>, int64 (given, or the predicted ones); after <see cref="ExplanationBuilder.ForAllClasses"/> the classes <c>0 … C−1</c>.</summary>
     public Tensor Targets { get; }
 
     /// <summary>Per-input diagnostics <c>[N]</c> by name (see <see cref="AttributionMethod.DiagnosticNames"/>).</summary>

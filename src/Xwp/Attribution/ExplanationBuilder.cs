@@ -14,6 +14,7 @@ public sealed class ExplanationBuilder
     private Tensor? _targets;
     private long[]? _targetArray;
     private AttributionMethod? _method;
+    private bool _allClasses;
     private int? _batchSize;
     private IProgress<AttributionProgress>? _progress;
     private CancellationToken _cancellationToken;
@@ -34,6 +35,7 @@ public sealed class ExplanationBuilder
         ArgumentNullException.ThrowIfNull(targets);
         _targets = targets;
         _targetArray = null;
+        _allClasses = false;
         return this;
     }
 
@@ -45,6 +47,7 @@ public sealed class ExplanationBuilder
         ArgumentNullException.ThrowIfNull(targets);
         _targetArray = targets;
         _targets = null;
+        _allClasses = false;
         return this;
     }
 
@@ -54,6 +57,22 @@ public sealed class ExplanationBuilder
     {
         _targets = null;
         _targetArray = null;
+        _allClasses = false;
+        return this;
+    }
+
+    /// <summary>
+    /// Explains every class of every input: the map is <c>[N, C, …]</c>, <c>map[n, c]</c> being what
+    /// <c>For(c)</c> would give for input n. XWP and XWP^c compute every class from the same perturbed passes
+    /// (about the cost of one class); other methods run once per class. The explanation's
+    /// <see cref="Explanation.Targets"/> are then the classes <c>0 … C−1</c>, and it has no diagnostics.
+    /// </summary>
+    /// <returns>This builder.</returns>
+    public ExplanationBuilder ForAllClasses()
+    {
+        _targets = null;
+        _targetArray = null;
+        _allClasses = true;
         return this;
     }
 
@@ -100,9 +119,9 @@ public sealed class ExplanationBuilder
     /// Runs the method. Returns a new float32 tensor of the inputs' shape, on the inputs' device,
     /// owned by the caller; the inputs, targets and model are not modified.
     /// </summary>
-    /// <returns>The attribution map, of the inputs' shape <c>[N, …]</c>.</returns>
+    /// <returns>The attribution map, of the inputs' shape <c>[N, …]</c> (<c>[N, C, …]</c> after <see cref="ForAllClasses"/>).</returns>
     /// <exception cref="InvalidOperationException">No method was chosen, the model is not trained, or its forward function does not return <c>[N, C]</c>.</exception>
-    /// <exception cref="NotSupportedException">The method needs an <see cref="Fcnn"/> (XWP, XWP^c, LRP) and the model is another kind.</exception>
+    /// <exception cref="NotSupportedException">XWP or XWP^c on a model without a first Linear layer and its θ⁰ (an <see cref="Fcnn"/> or an <see cref="XwpModel"/>), or LRP on a model that is not a chain of known layers.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     /// <exception cref="ArgumentException">Inputs are not a finite float tensor of the model's input shape (<c>[N, D]</c> for an <see cref="Fcnn"/>), targets have the wrong shape or type, or a baseline or feature mask does not fit the inputs.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target class is outside <c>[0, C)</c>.</exception>
@@ -119,7 +138,7 @@ public sealed class ExplanationBuilder
     /// </summary>
     /// <returns>The explanation; the caller owns it.</returns>
     /// <exception cref="InvalidOperationException">No method was chosen, the model is not trained, or its forward function does not return <c>[N, C]</c>.</exception>
-    /// <exception cref="NotSupportedException">The method needs an <see cref="Fcnn"/> (XWP, XWP^c, LRP) and the model is another kind.</exception>
+    /// <exception cref="NotSupportedException">XWP or XWP^c on a model without a first Linear layer and its θ⁰ (an <see cref="Fcnn"/> or an <see cref="XwpModel"/>), or LRP on a model that is not a chain of known layers.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     /// <exception cref="ArgumentException">Inputs are not a finite float tensor of the model's input shape (<c>[N, D]</c> for an <see cref="Fcnn"/>), targets have the wrong shape or type, or a baseline or feature mask does not fit the inputs.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target class is outside <c>[0, C)</c>.</exception>
@@ -136,6 +155,18 @@ public sealed class ExplanationBuilder
         using var noGrad = no_grad();
         var x = _inputs.detach().to(float32).to(device);
         var classes = ModelOutputs.ClassCount(_model, x);
+        var total = x.shape[0];
+        Action<long>? report = _progress is null ? null : done => _progress.Report(new AttributionProgress(method.Name, done, total));
+        if (_allClasses)
+        {
+            var all = Attribution.Batching.RunAllClasses(method, _model, x, classes, _batchSize ?? method.DefaultBatchSize, report, _cancellationToken);
+            return new Explanation(
+                method.Name,
+                all.to(_inputs.device).MoveToOuterDisposeScope(),
+                arange(classes, dtype: int64, device: _inputs.device).MoveToOuterDisposeScope(),
+                new Dictionary<string, Tensor>());
+        }
+
         Tensor targets;
         if (_targets is not null)
         {
@@ -153,14 +184,13 @@ public sealed class ExplanationBuilder
             targets = ModelOutputs.Predict(_model, x);
         }
 
-        var total = x.shape[0];
         var (map, diagnostics) = Attribution.Batching.Run(
             method,
             _model,
             x,
             targets,
             _batchSize ?? method.DefaultBatchSize,
-            _progress is null ? null : done => _progress.Report(new AttributionProgress(method.Name, done, total)),
+            report,
             _cancellationToken);
         var home = _inputs.device;
         var named = method.DiagnosticNames

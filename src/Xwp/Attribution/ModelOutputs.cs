@@ -9,9 +9,13 @@ namespace Xwp.Attribution;
 /// </summary>
 internal static class ModelOutputs
 {
-    /// <summary>The outputs a method measures: softmax probabilities over classes, or the logits themselves.</summary>
+    /// <summary>
+    /// The outputs a method measures: softmax probabilities over classes, or the logits themselves. A
+    /// single-output model (<c>[M, 1]</c>: a regression or a binary logit) has no softmax worth measuring (it is
+    /// always 1): its raw output is measured in both spaces (docs/methods.md#single-output-models).
+    /// </summary>
     public static Tensor FromLogits(Tensor logits, OutputSpace space) =>
-        space == OutputSpace.Probabilities ? logits.softmax(1) : logits;
+        space == OutputSpace.Probabilities && !(logits.dim() == 2 && logits.shape[1] == 1) ? logits.softmax(1) : logits;
 
     /// <summary>
     /// The outputs a method measures from what the model returned (<paramref name="raw"/>, <c>[M, C]</c>):
@@ -20,13 +24,19 @@ internal static class ModelOutputs
     /// <exception cref="InvalidOperationException">The output is not <c>[M, C]</c>, or logits are asked of a model that returns probabilities.</exception>
     public static Tensor FromModel(ExplainableModel model, Tensor raw, OutputSpace space, long rows)
     {
+        if (raw.dim() == 1 && raw.shape[0] == rows)
+        {
+            // A single-output model returning [M]: the same as [M, 1].
+            raw = raw.unsqueeze(1);
+        }
+
         if (raw.dim() != 2 || raw.shape[0] != rows)
         {
             throw new InvalidOperationException(
-                $"The model's forward function returned shape {InputValidation.Shape(raw)} for {rows} input row(s); expected [{rows}, C] (one row of class scores per input).");
+                $"The model's forward function returned shape {InputValidation.Shape(raw)} for {rows} input row(s); expected [{rows}, C] (one row of class scores per input), or [{rows}] / [{rows}, 1] for a single output.");
         }
 
-        if (model.Output == ModelOutput.Logits)
+        if (model.Output == ModelOutput.Logits || raw.shape[1] == 1)
         {
             return FromLogits(raw.to(float32), space);
         }
@@ -83,10 +93,15 @@ internal static class ModelOutputs
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var raw = model.Forward(inputs.narrow(0, 0, 1));
+        if (raw.dim() == 1 && raw.shape[0] == 1)
+        {
+            return 1;
+        }
+
         if (raw.dim() != 2 || raw.shape[0] != 1 || raw.shape[1] < 1)
         {
             throw new InvalidOperationException(
-                $"The model's forward function returned shape {InputValidation.Shape(raw)} for one input row of shape {InputValidation.Shape(inputs.narrow(0, 0, 1))}; expected [1, C] (one row of class scores per input).");
+                $"The model's forward function returned shape {InputValidation.Shape(raw)} for one input row of shape {InputValidation.Shape(inputs.narrow(0, 0, 1))}; expected [1, C] (one row of class scores per input), or [1] / [1, 1] for a single output.");
         }
 
         return checked((int)raw.shape[1]);

@@ -91,6 +91,9 @@ public abstract class ExplainableModel
     /// <summary>The exact FCNN parameters θ when the model is an <see cref="Fcnn"/>, for the fast paths; null otherwise.</summary>
     internal virtual FcnnSnapshot? FcnnParameters => null;
 
+    /// <summary>The first Linear layer and its reference weight, for XWP and XWP^c; null when the model has none.</summary>
+    internal virtual Attribution.Xwp.FirstLayerAccess? FirstLayer => null;
+
     /// <summary>Throws when the model cannot be run (disposed, or without the parameters it needs).</summary>
     internal virtual void ThrowIfNotReady()
     {

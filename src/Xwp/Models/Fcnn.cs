@@ -75,6 +75,22 @@ public sealed class Fcnn : ExplainableModel, IDisposable
 
     internal override FcnnSnapshot? FcnnParameters => Trained;
 
+    internal override Attribution.Xwp.FirstLayerAccess FirstLayer
+    {
+        get
+        {
+            var trained = Trained;
+            return new Attribution.Xwp.FirstLayerAccess(
+                trained.Weights[0],
+                Initial.Weights[0],
+                (x, w) => trained.Logits(x, w),
+                x => trained.FirstLayer(x),
+                trained.HeadInPlace,
+                Attribution.ModelOutputs.FromLogits,
+                budget => Attribution.ForwardChunks.Rows(this, budget));
+        }
+    }
+
     /// <summary>
     /// The live network (<c>nn.Sequential</c> of <c>Linear</c> and activation modules, returning logits)
     /// for your own training loop. Call <see cref="MarkTrained"/> when it is done.

@@ -24,6 +24,9 @@ public sealed class TorchScriptModel : ExplainableModel, IDisposable
         Path = path;
     }
 
+    /// <summary>The layer types read from the file (TorchSharp's loaded module does not expose them); null when unreadable.</summary>
+    internal Models.ScriptLayout? Layout { get; private init; }
+
     /// <summary>The file the model was loaded from.</summary>
     public string Path { get; }
 
@@ -77,7 +80,7 @@ public sealed class TorchScriptModel : ExplainableModel, IDisposable
                 $"'{path}' is not a TorchScript module that can be loaded (save it with torch.jit.script(model).save(path)): {FirstLine(e.Message)}", e);
         }
 
-        return new TorchScriptModel(module, output, path);
+        return new TorchScriptModel(module, output, path) { Layout = Models.ScriptLayout.TryRead(path) };
     }
 
     /// <inheritdoc/>

@@ -179,7 +179,7 @@ public class GenericPathTests
         var model = Conv(module);
         using var x = TinyConvNet.Ramp();
         var xwp = () => model.Explain(x).Using(Attributions.Xwp()).Compute();
-        xwp.Should().Throw<NotSupportedException>().WithMessage("*'xwp' needs an Fcnn*Occlusion*");
+        xwp.Should().Throw<NotSupportedException>().WithMessage("*'xwp' needs the model's first Linear layer and its initial weights*Occlusion*");
 
         var flat = ExplainableModel.FromFunction(t => t.sum());
         var wrong = () => flat.Explain(x).Using(Attributions.Saliency()).Compute();

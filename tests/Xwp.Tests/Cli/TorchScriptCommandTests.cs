@@ -82,7 +82,7 @@ public sealed class TorchScriptCommandTests : IDisposable
     {
         var xwp = () => new ExplainCommand().Run(new Arguments(
             ["--torchscript", Fixture("mlp.pt"), "--inputs", Fixture("mlp_inputs.npy"), "--method", "xwp", "--out", Path.Combine(_dir, "A.npy")]));
-        xwp.Should().Throw<UsageException>().WithMessage("*'xwp' needs an Fcnn*");
+        xwp.Should().Throw<UsageException>().WithMessage("*'xwp' needs the model's first Linear layer*--initial INIT.pt*");
 
         // The window can only be checked against the inputs: 9×9 does not fit the 8×8 images.
         var window = () => new ExplainCommand().Run(new Arguments(

@@ -1,4 +1,3 @@
-using Xwp.Models;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -15,35 +14,45 @@ internal enum Perturbation
 }
 
 /// <summary>
-/// The arithmetic shared by XWP and XWP^c (docs/methods.md#xwp, #xwpc and #the-rank-1-fast-path). Only the first layer's weight changes; the
-/// first-layer bias and every later layer stay at θ. With <c>Δ = W⁰ − W</c> (columns are features):
+/// The arithmetic shared by XWP and XWP^c (docs/methods.md#xwp, #xwpc and #the-rank-1-fast-path) on any
+/// model that exposes its first Linear layer (<see cref="FirstLayerAccess"/>). Only the first layer's weight
+/// changes; the first-layer bias and every later layer stay at θ. With <c>Δ = W⁰ − W</c> (columns are features):
 /// <list type="bullet">
 /// <item>XWP, column i reset: <c>h_i = x Wᵀ + b + x_i Δ_i</c>.</item>
 /// <item>XWP^c, only column i trained: <c>hᶜ_i = x W⁰ᵀ + b − x_i Δ_i</c>.</item>
 /// </list>
-/// and <c>R = Σ_n I_n (f_n(·) − f_n(·))</c> with <c>I_n = +1</c> for the target, −1 otherwise.
+/// and <c>R = Σ_n I_n (f_n(·) − f_n(·))</c> with <c>I_n = +1</c> for the target, −1 otherwise. Every class's
+/// score comes from the same output difference <c>d</c>: <c>R_c = 2 d_c − Σ_n d_n</c>, so all classes cost
+/// the passes of one.
 /// </summary>
 internal static class FirstLayerPerturbation
 {
-    /// <summary>The fast path: one pass of the head per (image, non-zero feature) pair, chunked to a memory budget.</summary>
+    /// <summary>
+    /// The fast path: one pass of the rest of the network per (input, non-zero feature) pair, chunked to a
+    /// memory budget. Returns <c>[B, D]</c> for targets <c>[B]</c>, or <c>[B, C, D]</c> when
+    /// <paramref name="targets"/> is null (every class).
+    /// </summary>
     public static Tensor Rank1(
-        Fcnn model,
-        Tensor x,
-        Tensor targets,
+        FirstLayerAccess model,
+        Tensor inputs,
+        Tensor? targets,
         Perturbation perturbation,
         ComplementSign sign,
         OutputSpace space,
         long memoryBudgetBytes,
         CancellationToken cancellationToken)
     {
-        var trained = model.Trained;
-        var initial = model.Initial;
+        var rest = model.Rest ?? throw new InvalidOperationException("The model does not split into a first Linear layer and the rest.");
+        var first = model.FirstPreActivation!;
+        CheckFeatures(model, inputs);
+        var x = inputs.reshape(inputs.shape[0], -1);
         var (rows, features) = (x.shape[0], x.shape[1]);
-        var indicator = Indicator(targets, model.ClassCount);
 
-        var h = trained.FirstLayer(x);
-        var fTrained = Output(trained.Head(h), space);
-        var deltaT = initial.Weights[0].sub(trained.Weights[0]).t().contiguous();
+        var h = first(x);
+        var fTrained = model.ToOutputs(rest(h.clone()), space);
+        var classes = fTrained.shape[1];
+        var indicator = targets is null ? null : Indicator(targets, classes);
+        var deltaT = model.Initial.sub(model.Weight).t().contiguous();
 
         Tensor start;
         Tensor reference;
@@ -55,26 +64,28 @@ internal static class FirstLayerPerturbation
             start = h;
             reference = fTrained;
             direction = 1.0;
-            result = zeros(rows, features, dtype: float32, device: x.device);
+            result = Zeros(rows, features, classes, indicator is null, x.device);
         }
         else
         {
-            var h0 = trained.FirstLayer(x, initial.Weights[0]);
-            var fInitial = Output(trained.Head(h0), space);
+            var h0 = first(x).add_(x.matmul(deltaT));
+            var fInitial = model.ToOutputs(rest(h0.clone()), space);
             start = h0;
             direction = -1.0;
             if (sign == ComplementSign.ByItself)
             {
                 // S_i = I·(f(hᶜ_i) − f(all initial)) = −I·(f(all initial) − f(hᶜ_i)); S_i = 0 when x_i = 0.
                 reference = fInitial;
-                result = zeros(rows, features, dtype: float32, device: x.device);
+                result = Zeros(rows, features, classes, indicator is null, x.device);
             }
             else
             {
                 // Literal eq. (5): I·(f(θ) − f(hᶜ_i)); when x_i = 0 this is C(x) = I·(f(θ) − f(all initial)).
                 reference = fTrained;
-                var c = fTrained.sub(fInitial).mul(indicator).sum(1, keepdim: true);
-                result = c.expand(rows, features).contiguous();
+                var c = Combine(fTrained.sub(fInitial), indicator);
+                result = indicator is null
+                    ? c.unsqueeze(1).expand(rows, features, classes).contiguous()
+                    : c.unsqueeze(1).expand(rows, features).contiguous();
             }
         }
 
@@ -87,8 +98,8 @@ internal static class FirstLayerPerturbation
         var flat = image.mul(features).add(feature);
         var values = x.reshape(-1).index_select(0, flat);
         var pairs = nonzero.shape[0];
-        var chunk = ForwardChunks.Rows(model, memoryBudgetBytes);
-        var resultFlat = result.view(-1);
+        var chunk = model.ChunkRows(memoryBudgetBytes);
+        var resultFlat = indicator is null ? result.view(-1, classes) : result.view(-1);
         var scale = perturbation == Perturbation.KeepFeature && sign == ComplementSign.ByItself ? -1.0 : 1.0;
 
         for (long p = 0; p < pairs; p += chunk)
@@ -99,8 +110,8 @@ internal static class FirstLayerPerturbation
             var img = image.narrow(0, p, n);
             var perturbed = start.index_select(0, img)
                 .addcmul_(deltaT.index_select(0, feature.narrow(0, p, n)), values.narrow(0, p, n).unsqueeze(1), value: direction);
-            var f = Output(trained.HeadInPlace(perturbed), space);
-            var score = reference.index_select(0, img).sub_(f).mul_(indicator.index_select(0, img)).sum(1);
+            var f = model.ToOutputs(rest(perturbed), space);
+            var score = Combine(reference.index_select(0, img).sub_(f), indicator?.index_select(0, img));
             if (scale != 1.0)
             {
                 score.mul_(scale);
@@ -109,28 +120,35 @@ internal static class FirstLayerPerturbation
             resultFlat.index_copy_(0, flat.narrow(0, p, n), score);
         }
 
-        return result;
+        // All classes were accumulated as [B, D, C]; maps are [B, C, D].
+        return indicator is null ? result.permute(0, 2, 1).contiguous() : result;
     }
 
-    /// <summary>The literal reference: for every feature, build the perturbed first-layer weight and run the whole network.</summary>
+    /// <summary>
+    /// The literal reference: for every feature, build the perturbed first-layer weight and run the whole
+    /// network. Returns <c>[B, D]</c>, or <c>[B, C, D]</c> when <paramref name="targets"/> is null.
+    /// </summary>
     public static Tensor RowSwap(
-        Fcnn model,
-        Tensor x,
-        Tensor targets,
+        FirstLayerAccess model,
+        Tensor inputs,
+        Tensor? targets,
         Perturbation perturbation,
         ComplementSign sign,
         OutputSpace space,
         CancellationToken cancellationToken)
     {
-        var trained = model.Trained;
-        var initial = model.Initial;
-        var w = trained.Weights[0];
-        var w0 = initial.Weights[0];
-        var indicator = Indicator(targets, model.ClassCount);
-        var fTrained = Output(trained.Logits(x), space);
-        var fInitial = Output(trained.Logits(x, w0), space);
-        var features = x.shape[1];
-        var result = empty(x.shape[0], features, dtype: float32, device: x.device);
+        CheckFeatures(model, inputs);
+        var w = model.Weight.detach();
+        var w0 = model.Initial;
+        var fTrained = model.ToOutputs(model.WholeWithWeight(inputs, null), space);
+        var fInitial = model.ToOutputs(model.WholeWithWeight(inputs, w0), space);
+        var classes = fTrained.shape[1];
+        var indicator = targets is null ? null : Indicator(targets, classes);
+        var features = w.shape[1];
+        var rows = inputs.shape[0];
+        var result = indicator is null
+            ? empty(rows, classes, features, dtype: float32, device: inputs.device)
+            : empty(rows, features, dtype: float32, device: inputs.device);
 
         for (long i = 0; i < features; i++)
         {
@@ -148,20 +166,38 @@ internal static class FirstLayerPerturbation
                 weight.select(1, i).copy_(w.select(1, i));
             }
 
-            var f = Output(trained.Logits(x, weight), space);
+            var f = model.ToOutputs(model.WholeWithWeight(inputs, weight), space);
             var score = perturbation == Perturbation.KeepFeature && sign == ComplementSign.ByItself
-                ? f.sub(fInitial).mul(indicator).sum(1)
-                : fTrained.sub(f).mul(indicator).sum(1);
-            result.select(1, i).copy_(score);
+                ? Combine(f.sub(fInitial), indicator)
+                : Combine(fTrained.sub(f), indicator);
+            result.select(-1, i).copy_(score);
         }
 
         return result;
     }
 
     /// <summary><c>I_n = +1</c> for the target class, −1 for every other (paper eq. 4), float32 <c>[B, C]</c>.</summary>
-    internal static Tensor Indicator(Tensor targets, int classes) =>
+    internal static Tensor Indicator(Tensor targets, long classes) =>
         F.one_hot(targets, classes).to(float32).mul(2).sub(1);
 
-    private static Tensor Output(Tensor logits, OutputSpace space) =>
-        ModelOutputs.FromLogits(logits, space);
+    /// <summary>
+    /// <c>Σ_n I_n d_n</c> per row <c>[M]</c> for the given indicators, or for every class at once
+    /// (<c>2 d_c − Σ_n d_n</c>, <c>[M, C]</c>) when <paramref name="indicator"/> is null.
+    /// </summary>
+    private static Tensor Combine(Tensor d, Tensor? indicator) =>
+        indicator is null ? d.mul(2).sub_(d.sum(1, keepdim: true)) : d.mul(indicator).sum(1);
+
+    private static void CheckFeatures(FirstLayerAccess model, Tensor inputs)
+    {
+        var features = inputs.numel() / Math.Max(1, inputs.shape[0]);
+        if (features != model.Weight.shape[1])
+        {
+            throw new ArgumentException(
+                $"Inputs of shape {InputValidation.Shape(inputs)} hold {features} values per row, but the first Linear layer takes {model.Weight.shape[1]}: XWP gives one score per column of its weight, so each input row must flatten to exactly that many features.",
+                nameof(inputs));
+        }
+    }
+
+    private static Tensor Zeros(long rows, long features, long classes, bool allClasses, Device device) =>
+        allClasses ? zeros(rows, features, classes, dtype: float32, device: device) : zeros(rows, features, dtype: float32, device: device);
 }

@@ -11,7 +11,22 @@ internal sealed class XwpAttribution(XwpOptions options) : AttributionMethod
     public override string Name => "xwp";
 
     internal override Tensor AttributeBatch(AttributionBatch batch) =>
-        Options.Algorithm == XwpAlgorithm.Rank1
-            ? FirstLayerPerturbation.Rank1(batch.RequireFcnn(Name), batch.Inputs, batch.Targets, Perturbation.ResetFeature, ComplementSign.ByItself, Options.OutputSpace, Options.MemoryBudgetBytes, batch.CancellationToken)
-            : FirstLayerPerturbation.RowSwap(batch.RequireFcnn(Name), batch.Inputs, batch.Targets, Perturbation.ResetFeature, ComplementSign.ByItself, Options.OutputSpace, batch.CancellationToken);
+        Run(batch, Name, Perturbation.ResetFeature, ComplementSign.ByItself, Options.Algorithm, Options.OutputSpace, Options.MemoryBudgetBytes, batch.Targets)
+            .reshape(batch.Inputs.shape);
+
+    internal override Tensor AttributeAllClasses(AttributionBatch batch, long classes) =>
+        Run(batch, Name, Perturbation.ResetFeature, ComplementSign.ByItself, Options.Algorithm, Options.OutputSpace, Options.MemoryBudgetBytes, null)
+            .reshape([batch.Inputs.shape[0], classes, .. batch.Inputs.shape.Skip(1)]);
+
+    /// <summary>
+    /// The rank-1 path when asked for and the model splits into its first Linear and the rest; otherwise the
+    /// literal path. <paramref name="targets"/> null: every class, <c>[B, C, D]</c>.
+    /// </summary>
+    internal static Tensor Run(AttributionBatch batch, string name, Perturbation perturbation, ComplementSign sign, XwpAlgorithm algorithm, OutputSpace space, long budget, Tensor? targets)
+    {
+        var access = batch.RequireFirstLayer(name);
+        return algorithm == XwpAlgorithm.Rank1 && access.Splits
+            ? FirstLayerPerturbation.Rank1(access, batch.Inputs, targets, perturbation, sign, space, budget, batch.CancellationToken)
+            : FirstLayerPerturbation.RowSwap(access, batch.Inputs, targets, perturbation, sign, space, batch.CancellationToken);
+    }
 }

@@ -9,7 +9,10 @@ public sealed record XwpOptions
     /// <summary>What f measures: softmax probabilities (default, the paper's) or logits.</summary>
     public OutputSpace OutputSpace { get; init; } = OutputSpace.Probabilities;
 
-    /// <summary>The fast rank-1 path (default) or the literal row swap.</summary>
+    /// <summary>
+    /// The fast rank-1 path (default) or the literal row swap. On an <see cref="XwpModel"/> that does not split
+    /// at its first layer (<see cref="XwpModel.SplitsAtFirstLayer"/>) the literal path runs either way.
+    /// </summary>
     public XwpAlgorithm Algorithm { get; init; } = XwpAlgorithm.Rank1;
 
     /// <summary>

@@ -12,7 +12,10 @@ internal sealed class XwpComplementAttribution(XwpComplementOptions options) : A
     public override string Name => "xwpc";
 
     internal override Tensor AttributeBatch(AttributionBatch batch) =>
-        Options.Algorithm == XwpAlgorithm.Rank1
-            ? FirstLayerPerturbation.Rank1(batch.RequireFcnn(Name), batch.Inputs, batch.Targets, Perturbation.KeepFeature, Options.Sign, Options.OutputSpace, Options.MemoryBudgetBytes, batch.CancellationToken)
-            : FirstLayerPerturbation.RowSwap(batch.RequireFcnn(Name), batch.Inputs, batch.Targets, Perturbation.KeepFeature, Options.Sign, Options.OutputSpace, batch.CancellationToken);
+        XwpAttribution.Run(batch, Name, Perturbation.KeepFeature, Options.Sign, Options.Algorithm, Options.OutputSpace, Options.MemoryBudgetBytes, batch.Targets)
+            .reshape(batch.Inputs.shape);
+
+    internal override Tensor AttributeAllClasses(AttributionBatch batch, long classes) =>
+        XwpAttribution.Run(batch, Name, Perturbation.KeepFeature, Options.Sign, Options.Algorithm, Options.OutputSpace, Options.MemoryBudgetBytes, null)
+            .reshape([batch.Inputs.shape[0], classes, .. batch.Inputs.shape.Skip(1)]);
 }

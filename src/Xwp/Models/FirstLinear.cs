@@ -1,0 +1,148 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Xwp.Models;
+
+/// <summary>
+/// A module's first Linear layer as XWP needs it: its name, its live weight and bias, and — when the module
+/// is a <c>Sequential</c> whose children are (optionally a Flatten, then) the Linear and the rest — the rest
+/// as a function of the layer's output.
+/// </summary>
+internal sealed record FirstLinear(string Name, Tensor Weight, Tensor? Bias, Func<Tensor, Tensor>? Rest)
+{
+    /// <summary>The weight's state_dict key.</summary>
+    public string WeightName => Name + ".weight";
+
+    /// <summary>
+    /// Finds the first Linear layer: <paramref name="layer"/> when given, otherwise the first child of a
+    /// <c>Sequential</c> after a leading Flatten. <paramref name="layout"/> gives the layer types of a
+    /// TorchScript module (TorchSharp does not); without it a scripted layer is taken as Linear when it holds a
+    /// 2-D <c>weight</c>, optionally a 1-D <c>bias</c>, and no buffers.
+    /// </summary>
+    /// <exception cref="ArgumentException">No such layer, or it is not Linear; the message names it and says which methods work.</exception>
+    public static FirstLinear Locate(nn.Module module, string? layer, ScriptLayout? layout)
+    {
+        var parameters = module.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter, StringComparer.Ordinal);
+        var buffers = module.named_buffers().Select(b => b.name).ToHashSet(StringComparer.Ordinal);
+        var children = module.named_children().ToList();
+        var sequential = module is TorchSharp.Modules.Sequential || layout?.IsSequential == true;
+
+        if (layer is null)
+        {
+            if (!sequential)
+            {
+                throw new ArgumentException(
+                    $"The model is a {TypeName(module, layout)}, not a Sequential, so its first layer in forward order is not known: name its first Linear layer (e.g. 'fc1'). " +
+                    $"Its children: {string.Join(", ", children.Select(c => $"'{c.name}' ({TypeName(c.module, layout, c.name)})"))}. {NotLinear}");
+            }
+
+            var index = 0;
+            while (index < children.Count && TypeName(children[index].module, layout, children[index].name) == "Flatten")
+            {
+                index++;
+            }
+
+            if (index >= children.Count || !IsLinear(children[index].name, children[index].module, layout, parameters, buffers))
+            {
+                var what = index >= children.Count ? "nothing" : $"'{children[index].name}' ({TypeName(children[index].module, layout, children[index].name)})";
+                throw new ArgumentException($"The first layer of this Sequential is {what}, not Linear: {NotLinear}");
+            }
+
+            layer = children[index].name;
+        }
+        else if (!parameters.ContainsKey(layer + ".weight"))
+        {
+            var linears = parameters.Keys.Where(k => k.EndsWith(".weight", StringComparison.Ordinal) && parameters[k].dim() == 2).Select(k => k[..^".weight".Length]);
+            throw new ArgumentException($"The model has no layer '{layer}' with a weight; layers with a 2-D weight: {string.Join(", ", linears.Select(l => $"'{l}'"))}.");
+        }
+        else if (layout is null && module is not jit.ScriptModule && !IsTorchSharpLinear(module, layer))
+        {
+            throw new ArgumentException($"The layer '{layer}' is not a Linear layer: {NotLinear}");
+        }
+        else if (layout?.TypeOf(layer) is { } type && type != "Linear")
+        {
+            throw new ArgumentException($"The layer '{layer}' is a {type}, not a Linear layer: {NotLinear}");
+        }
+
+        var weight = parameters[layer + ".weight"];
+        if (weight.dim() != 2)
+        {
+            throw new ArgumentException($"The layer '{layer}' has a weight of shape {InputValidation.Shape(weight)}; a Linear weight is [out, in]. {NotLinear}");
+        }
+
+        parameters.TryGetValue(layer + ".bias", out var bias);
+        return new FirstLinear(layer, weight, bias, sequential ? RestOf(module, children, layer, layout) : null);
+    }
+
+    /// <summary>What to say when the first layer is not Linear.</summary>
+    public const string NotLinear =
+        "XWP and XWP^c perturb the weights of a first Linear layer over the (flattened) input. " +
+        "Occlusion, feature ablation, KernelSHAP, Shapley value sampling, RISE, Integrated Gradients, saliency, Input×Gradient, random and input magnitude work on any model; LRP on Sequential chains of known layers.";
+
+    private static Func<Tensor, Tensor>? RestOf(nn.Module module, List<(string name, nn.Module module)> children, string layer, ScriptLayout? layout)
+    {
+        var index = children.FindIndex(c => c.name == layer);
+        if (index < 0 || children.Take(index).Any(c => TypeName(c.module, layout, c.name) != "Flatten"))
+        {
+            return null;
+        }
+
+        var rest = children.Skip(index + 1).Select(c => c.module).ToArray();
+        if (module is jit.ScriptModule)
+        {
+            var scripted = rest.Cast<jit.ScriptModule>().ToArray();
+            return h =>
+            {
+                foreach (var m in scripted)
+                {
+                    h = (Tensor)m.invoke("forward", h);
+                }
+
+                return h;
+            };
+        }
+
+        var layers = rest.Cast<nn.Module<Tensor, Tensor>>().ToArray();
+        return h =>
+        {
+            foreach (var m in layers)
+            {
+                h = m.call(h);
+            }
+
+            return h;
+        };
+    }
+
+    private static bool IsLinear(string name, nn.Module child, ScriptLayout? layout, Dictionary<string, Tensor> parameters, HashSet<string> buffers)
+    {
+        if (child is TorchSharp.Modules.Linear)
+        {
+            return true;
+        }
+
+        if (child is not jit.ScriptModule)
+        {
+            return false;
+        }
+
+        if (layout?.TypeOf(name) is { } type)
+        {
+            return type == "Linear";
+        }
+
+        // No layout: a Linear holds a 2-D weight, optionally a 1-D bias, and no buffers.
+        var own = parameters.Keys.Where(k => k.StartsWith(name + ".", StringComparison.Ordinal)).ToList();
+        return parameters.TryGetValue(name + ".weight", out var w) && w.dim() == 2 &&
+            own.All(k => k == name + ".weight" || (k == name + ".bias" && parameters[k].dim() == 1)) &&
+            !buffers.Any(b => b.StartsWith(name + ".", StringComparison.Ordinal));
+    }
+
+    private static bool IsTorchSharpLinear(nn.Module module, string layer) =>
+        module.named_modules().FirstOrDefault(m => m.name == layer).module is TorchSharp.Modules.Linear;
+
+    private static string TypeName(nn.Module module, ScriptLayout? layout, string? child = null) =>
+        child is not null && layout?.TypeOf(child) is { } type ? type
+        : child is null && layout is not null ? layout.RootType
+        : module is jit.ScriptModule ? "scripted module" : module.GetType().Name;
+}

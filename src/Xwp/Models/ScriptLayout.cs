@@ -1,0 +1,93 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Xwp.Models;
+
+/// <summary>
+/// The layer types of a TorchScript file, which TorchSharp's loaded module does not expose: the archive's
+/// <c>data.pkl</c> names the root module's class first, and the class's source under <c>code/</c> declares
+/// every child with its type (<c>__annotations__["0"] = __torch__.torch.nn.modules.linear.Linear</c>, or
+/// <c>fc : __torch__.torch.nn.modules.linear.Linear</c>), in declaration order.
+/// </summary>
+/// <param name="RootType">The root module's class name without its module path, e.g. <c>Sequential</c>.</param>
+/// <param name="Children">Each direct child's name and class name (e.g. <c>("0", "Linear")</c>), in declaration order.</param>
+internal sealed partial record ScriptLayout(string RootType, IReadOnlyList<(string Name, string Type)> Children)
+{
+    /// <summary>Whether the root is an <c>nn.Sequential</c>, whose forward applies the children in order.</summary>
+    public bool IsSequential => RootType == "Sequential";
+
+    /// <summary>Reads the layout of a TorchScript archive; null when the file does not have the expected entries.</summary>
+    public static ScriptLayout? TryRead(string path)
+    {
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            var data = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1);
+            if (data is null)
+            {
+                return null;
+            }
+
+            var root = data.FullName[..data.FullName.IndexOf('/')];
+            var (module, type) = FirstGlobal(data);
+            if (module is null || type is null)
+            {
+                return null;
+            }
+
+            var code = zip.GetEntry($"{root}/code/{module.Replace('.', '/')}.py");
+            if (code is null)
+            {
+                return new ScriptLayout(type, []);
+            }
+
+            using var reader = new StreamReader(code.Open(), Encoding.UTF8);
+            var source = reader.ReadToEnd();
+            var start = source.IndexOf($"class {type}(", StringComparison.Ordinal);
+            if (start < 0)
+            {
+                return new ScriptLayout(type, []);
+            }
+
+            var end = source.IndexOf("\nclass ", start + 1, StringComparison.Ordinal);
+            var body = end < 0 ? source[start..] : source[start..end];
+            var children = new List<(string, string)>();
+            foreach (Match m in ChildPattern().Matches(body))
+            {
+                var name = m.Groups["q"].Success ? m.Groups["q"].Value : m.Groups["n"].Value;
+                var fullType = m.Groups["t"].Value;
+                children.Add((name, fullType[(fullType.LastIndexOf('.') + 1)..]));
+            }
+
+            return new ScriptLayout(type, children);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The class of a child, or null when unknown.</summary>
+    public string? TypeOf(string child) => Children.FirstOrDefault(c => c.Name == child).Type;
+
+    private static (string? Module, string? Type) FirstGlobal(ZipArchiveEntry data)
+    {
+        // Pickle protocol 2: PROTO (0x80 0x02), then GLOBAL 'c' "module\nname\n" for the root object's class.
+        using var stream = data.Open();
+        var buffer = new byte[512];
+        var read = stream.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        var text = Encoding.ASCII.GetString(buffer, 0, read);
+        var c = text.IndexOf('c', StringComparison.Ordinal);
+        if (c < 0)
+        {
+            return (null, null);
+        }
+
+        var parts = text[(c + 1)..].Split('\n');
+        return parts.Length < 3 ? (null, null) : (parts[0], parts[1]);
+    }
+
+    [GeneratedRegex("""^\s+(?:__annotations__\["(?<q>[^"]+)"\]\s*=|(?<n>[A-Za-z_][A-Za-z0-9_]*)\s*:)\s*(?<t>__torch__\.[A-Za-z0-9_.]+)\s*$""", RegexOptions.Multiline)]
+    private static partial Regex ChildPattern();
+}
