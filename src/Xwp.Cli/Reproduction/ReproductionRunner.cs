@@ -193,17 +193,21 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
                 foreach (var m in methods)
                 {
                     using var ms = maps[m.Key].narrow(0, 0, count);
-                    var sensitivity = new MaxSensitivityOptions { Samples = settings.SensitivitySamples, Seed = settings.Seed };
-                    result.Scores[(m.Key, "max_sensitivity")] = Metrics.MaxSensitivity(m.Method, sensitivity).Score(model, xs, ts, ms, cancellationToken: cancellationToken);
+                    var sensitivity = Metrics.MaxSensitivity(m.Method, new MaxSensitivityOptions { Samples = settings.SensitivitySamples, Seed = settings.Seed });
+                    result.Scores[(m.Key, "max_sensitivity")] = Named(m.Key, sensitivity, sensitivity.Score(model, xs, ts, ms, cancellationToken: cancellationToken));
                     report(++done);
-                    var randomisation = new ParameterRandomisationOptions { Seed = settings.Seed };
-                    result.Scores[(m.Key, "randomisation")] = Metrics.ParameterRandomisation(m.Method, randomisation).Score(model, xs, ts, ms, cancellationToken: cancellationToken);
+                    var randomisation = Metrics.ParameterRandomisation(m.Method, new ParameterRandomisationOptions { Seed = settings.Seed });
+                    result.Scores[(m.Key, "randomisation")] = Named(m.Key, randomisation, randomisation.Score(model, xs, ts, ms, cancellationToken: cancellationToken));
                     report(++done);
                 }
 
                 return 0;
             });
     }
+
+    /// <summary>The result under the method's key (Score names every result "maps"; paired comparisons name the better method).</summary>
+    private static MetricResult Named(string key, EvaluationMetric metric, MetricResult result) =>
+        MetricResult.Create(key, metric, 784, [.. result.Values], result.Curves?.Select(c => c.ToArray()).ToArray(), SampleStatistics.DefaultConfidenceLevel);
 
     /// <summary>
     /// Table 1 for networks trained with seeds Seed … Seed + K − 1 on the same data and test images (the first is this run's);
