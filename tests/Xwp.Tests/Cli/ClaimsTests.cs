@@ -85,6 +85,35 @@ public class ClaimsTests
     }
 }
 
+/// <summary>Ranks and spreads of the seed study.</summary>
+public class SeedStudyTests
+{
+    [Fact]
+    public void Ranks_put_the_best_first_share_ties_and_spreads_use_n_minus_1()
+    {
+        // Seed 0: AD a 0.9, b 0.8, c 0.8 → ranks 1, 2.5, 2.5 (b and c share ranks 2 and 3); seed 1: AD a 0.7, b 0.9, c 0.8 → 3, 1, 2.
+        // Deletion AUC (lower is better) seed 0: 0.1, 0.2, 0.3 → 1, 2, 3; seed 1: 0.3, 0.2, 0.1 → 3, 2, 1.
+        var study = new SeedStudy([0, 1], [0.9, 0.9],
+        [
+            new SeedMethodValues("a", "A", [0.9, 0.7], [0.1, 0.3]),
+            new SeedMethodValues("b", "B", [0.8, 0.9], [0.2, 0.2]),
+            new SeedMethodValues("c", "C", [0.8, 0.8], [0.3, 0.1]),
+        ], TimeSpan.Zero);
+        var ad = study.Ranks(true);
+        ad[0].Should().Equal(1, 3);
+        ad[1].Should().Equal(2.5, 1);
+        ad[2].Should().Equal(2.5, 2);
+        var del = study.Ranks(false);
+        del[0].Should().Equal(1, 3);
+        del[1].Should().Equal(2, 2);
+
+        // Ranks of a: 1 and 3, mean 2, sd √((1 + 1)/1) = 1.414214.
+        var (mean, sd) = SeedStudy.MeanSd(ad[0]);
+        mean.Should().Be(2);
+        sd.Should().BeApproximately(Math.Sqrt(2), 1e-12);
+    }
+}
+
 /// <summary>`xwp reproduce` with the claims table and a two-seed study, at the fastest settings.</summary>
 public sealed class ReproduceClaimsTests : IDisposable
 {
