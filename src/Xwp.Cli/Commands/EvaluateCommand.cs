@@ -78,7 +78,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
                                 order ([2, N, S+1]); several maps add one after it, in --attributions order
                                 ([M, N, S+1] or [2, M, N, S+1])
           --limit               score only the first N rows
-        """ + "Methods: " + string.Join(", ", ExplainMethods.Names) + "\n" + ExplainMethods.Usage;
+        """ + "\n\nMethods (for --method): " + string.Join(", ", ExplainMethods.Names) + "\n" + ExplainMethods.Usage;
 
     public int Run(Arguments args)
     {
@@ -131,6 +131,11 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         {
             throw new UsageException(
                 $"--metrics {string.Join(",", needsMethod)} re-runs the method that made the maps: name it with --method (one of {string.Join(", ", ExplainMethods.Names)}) and its flags, as given to `xwp explain`.");
+        }
+
+        if (method is not null && needsMethod.Length == 0)
+        {
+            throw new UsageException($"--method is read only by {string.Join(" and ", MethodMetricNames)}; add one to --metrics, or leave --method out.");
         }
 
         var removal = ParseRemoval(removalText);

@@ -267,6 +267,8 @@ public sealed class EvaluateCommandTests : IDisposable
         {
             var missing = () => Run("--model", path, "--inputs", P("X.npy"), "--targets", P("Y.npy"), "--attributions", P("A.npy"), "--metrics", "sparseness,max-sensitivity");
             missing.Should().Throw<UsageException>().WithMessage("*max-sensitivity*--method*");
+            var unused = () => Run("--model", path, "--inputs", P("X.npy"), "--targets", P("Y.npy"), "--attributions", P("A.npy"), "--metrics", "sparseness", "--method", "xwp");
+            unused.Should().Throw<UsageException>().WithMessage("*--method is read only by max-sensitivity and randomisation*");
         }
 
         var script = () => Run("--torchscript", TorchScriptCommandTests.Fixture("mlp.pt"), "--inputs", TorchScriptCommandTests.Fixture("mlp_inputs.npy"),
