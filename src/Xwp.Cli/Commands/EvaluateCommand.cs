@@ -7,21 +7,38 @@ namespace Xwp.Cli.Commands;
 /// <summary>`xwp evaluate`: Deletion/Insertion AUC, Average Drop and Increase in Confidence of attribution maps in a .npy file.</summary>
 internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? errors = null) : ICommand
 {
-    /// <summary>Metric names as `--metrics` takes them, in the order `--metrics` defaults to.</summary>
+    /// <summary>Metric names as `--metrics` takes them; the first five are the default.</summary>
     public static readonly IReadOnlyList<string> MetricNames =
-        ["deletion-auc", "insertion-auc", "average-drop", "average-drop-gradcampp", "increase-in-confidence"];
+        ["deletion-auc", "insertion-auc", "average-drop", "average-drop-gradcampp", "increase-in-confidence",
+         "sparseness", "complexity", "max-sensitivity", "randomisation"];
+
+    /// <summary>The metrics `--metrics` defaults to: the five faithfulness metrics.</summary>
+    public static readonly IReadOnlyList<string> DefaultMetricNames = MetricNames.Take(5).ToArray();
+
+    /// <summary>The metrics that re-run the method that made the maps, and so need `--method`.</summary>
+    public static readonly IReadOnlyList<string> MethodMetricNames = ["max-sensitivity", "randomisation"];
+
+    private static readonly Dictionary<string, OutputSpace> Spaces = new()
+    {
+        ["probabilities"] = OutputSpace.Probabilities,
+        ["logits"] = OutputSpace.Logits,
+    };
 
     private readonly TextWriter _output = output ?? Console.Out;
     private readonly TextWriter _errors = errors ?? Console.Error;
 
     public string Name => "evaluate";
 
-    public string Summary => "Score attribution maps: Deletion/Insertion AUC, Average Drop, Increase in Confidence.";
+    public string Summary => "Score attribution maps: Deletion/Insertion AUC, Average Drop, Increase in Confidence, sparseness, complexity, Max-Sensitivity, randomisation.";
 
     public string Usage => """
         Usage: xwp evaluate (--initial INIT.pt --trained TRAINED.pt | --model MODEL.xwp | --torchscript MODEL.pt [--model-output logits|probabilities])
                             --inputs X.npy --targets Y.npy --attributions [NAME=]A.npy[,[NAME=]B.npy...]
-                            [--metrics deletion-auc,insertion-auc,average-drop,average-drop-gradcampp,increase-in-confidence]
+                            [--metrics deletion-auc,insertion-auc,average-drop,average-drop-gradcampp,increase-in-confidence,
+                                       sparseness,complexity,max-sensitivity,randomisation]
+                            [--method METHOD [--output-space probabilities|logits] [method flags]]
+                            [--sensitivity-radius 0.02] [--sensitivity-samples 10] [--sensitivity-seed 0] [--sensitivity-absolute]
+                            [--randomisation-seed 0]
                             [--features-per-step K] [--max-steps S] [--fraction 0.2] [--removal-value 0|R.npy]
                             [--json] [--curves-out C.npy] [--limit N] [--batch-size 128]
                             [--activation relu|gelu|tanh|sigmoid|leakyrelu] [--device cpu|cuda] [--threads N] [--layer-order A,B,C]
@@ -37,9 +54,19 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
                                 With two or more maps every pair is compared on every metric: Hodges-Lehmann
                                 estimate of A - B with its 95% Wilcoxon signed-rank interval and p-value (not
                                 adjusted for multiple comparisons); see docs/methods.md#paired-comparisons
-          --metrics             comma-separated; default all five. Directions: deletion-auc and average-drop-gradcampp
-                                lower is better; insertion-auc, average-drop (removal, the paper's) and
-                                increase-in-confidence higher is better
+          --metrics             comma-separated; default the first five. Directions: deletion-auc, average-drop-gradcampp,
+                                complexity, max-sensitivity and randomisation lower is better; insertion-auc,
+                                average-drop (removal, the paper's), increase-in-confidence and sparseness higher is better.
+                                sparseness (Gini of |a|) and complexity (entropy of |a|/sum|a|) read the maps only;
+                                max-sensitivity and randomisation re-run --method (docs/methods.md#max-sensitivity,
+                                docs/methods.md#model-parameter-randomisation); randomisation needs an Xwp FCNN
+          --method              the attribution method that made the maps (every map given), with the flags and
+                                --output-space of `xwp explain`; needed by max-sensitivity and randomisation
+          --sensitivity-radius  half-width of the uniform L-infinity noise (default 0.02, as Captum)
+          --sensitivity-samples perturbations per input; the value is the largest change (default 10)
+          --sensitivity-seed    seed of the noise (default 0)
+          --sensitivity-absolute  max ||map(x+d) - map(x)|| without dividing by ||map(x)|| (Captum divides)
+          --randomisation-seed  seed of the redrawn layers (default 0)
           --features-per-step   features removed per Deletion/Insertion step (default 1% of D, rounded half up per step)
           --max-steps           stop the curves after S steps (default: until every feature is removed)
           --fraction            Average Drop (removal): fraction of top features removed (default 0.2)
@@ -51,7 +78,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
                                 order ([2, N, S+1]); several maps add one after it, in --attributions order
                                 ([M, N, S+1] or [2, M, N, S+1])
           --limit               score only the first N rows
-        """;
+        """ + "\n\nMethods (for --method): " + string.Join(", ", ExplainMethods.Names) + "\n" + ExplainMethods.Usage;
 
     public int Run(Arguments args)
     {
@@ -68,6 +95,17 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         var curvesOut = args.Optional("curves-out");
         var limit = args.Optional("limit") is null ? (int?)null : args.Int("limit", 1, min: 1);
         var batchSize = args.Int("batch-size", EvaluationMetric.DefaultBatchSize, min: 1);
+        var methodName = args.Optional("method");
+        OutputSpace? space = args.Optional("output-space") is null ? null : args.Choice("output-space", OutputSpace.Probabilities, Spaces);
+        var method = methodName is null ? null : ExplainMethods.Create(methodName, space, args);
+        var sensitivity = new MaxSensitivityOptions
+        {
+            Radius = ParseDouble(args, "sensitivity-radius", MaxSensitivityOptions.DefaultRadius),
+            Samples = args.Int("sensitivity-samples", MaxSensitivityOptions.DefaultSamples, min: 1),
+            Seed = args.Long("sensitivity-seed", 0),
+            Relative = !args.Flag("sensitivity-absolute"),
+        };
+        var randomisation = new ParameterRandomisationOptions { Seed = args.Long("randomisation-seed", 0) };
         args.RejectUnknown();
         modelArgs.Validate();
         OutputPaths.CheckFiles(("curves-out", curvesOut));
@@ -83,6 +121,23 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
             throw new UsageException("--curves-out needs deletion-auc or insertion-auc among --metrics.");
         }
 
+        if (!(sensitivity.Radius > 0))
+        {
+            throw new UsageException($"--sensitivity-radius must be greater than 0, not {sensitivity.Radius.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        var needsMethod = metricNames.Where(MethodMetricNames.Contains).ToArray();
+        if (needsMethod.Length > 0 && method is null)
+        {
+            throw new UsageException(
+                $"--metrics {string.Join(",", needsMethod)} re-runs the method that made the maps: name it with --method (one of {string.Join(", ", ExplainMethods.Names)}) and its flags, as given to `xwp explain`.");
+        }
+
+        if (method is not null && needsMethod.Length == 0)
+        {
+            throw new UsageException($"--method is read only by {string.Join(" and ", MethodMetricNames)}; add one to --metrics, or leave --method out.");
+        }
+
         var removal = ParseRemoval(removalText);
 
         var curveOptions = new CurveMetricOptions { FeaturesPerStep = featuresPerStep, MaxSteps = maxSteps, RemovalValue = removal };
@@ -93,11 +148,20 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
             "insertion-auc" => Metrics.InsertionAuc(curveOptions),
             "average-drop" => Metrics.AverageDrop(new AverageDropOptions { Fraction = fraction, RemovalValue = removal }),
             "average-drop-gradcampp" => Metrics.AverageDropGradCamPlusPlus(gradCam),
-            _ => Metrics.IncreaseInConfidence(gradCam),
+            "increase-in-confidence" => Metrics.IncreaseInConfidence(gradCam),
+            "sparseness" => Metrics.Sparseness(),
+            "complexity" => Metrics.Complexity(),
+            "max-sensitivity" => Metrics.MaxSensitivity(method!, sensitivity),
+            _ => Metrics.ParameterRandomisation(method!, randomisation),
         }).ToArray();
 
         var model = modelArgs.Load();
         using var owner = model as IDisposable;
+        if (metricNames.Contains("randomisation") && model is not Fcnn)
+        {
+            throw new UsageException("--metrics randomisation redraws the layers of an Xwp FCNN (--model, or --initial/--trained); a --torchscript model's parameters cannot be redrawn.");
+        }
+
         using var inputs = ModelArguments.ReadInputs(inputsPath, model);
         using var targets = InputFiles.ReadTargets(targetsPath, inputs.shape[0], inputsPath, Xwp.Attribution.ModelOutputs.ClassCount(model, inputs));
 
@@ -115,11 +179,24 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
             builder = builder.WithMaps(mapName, maps);
         }
 
-        var report = builder
-            .Metrics(metrics)
-            .WithOptions(new EvaluationOptions { BatchSize = batchSize, Limit = limit, KeepCurves = curvesOut is not null })
-            .WithProgress(new StderrProgress(_errors))
-            .Run();
+        EvaluationReport report;
+        try
+        {
+            report = builder
+                .Metrics(metrics)
+                .WithOptions(new EvaluationOptions { BatchSize = batchSize, Limit = limit, KeepCurves = curvesOut is not null })
+                .WithProgress(new StderrProgress(_errors))
+                .Run();
+        }
+        catch (NotSupportedException e) when (method is not null && model is not Fcnn)
+        {
+            // --method names a method that needs an FCNN's snapshots or layers, and the model is TorchScript.
+            throw new UsageException($"--method {methodName}: {e.Message}");
+        }
+        catch (ArgumentOutOfRangeException e) when (ExplainMethods.FlagFor(e.ParamName) is { } flag)
+        {
+            throw new UsageException($"{flag}: {e.Message}");
+        }
 
         var names = mapPaths.Select(m => m.Name).ToArray();
         if (curvesOut is not null)
@@ -192,7 +269,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
     {
         if (text is null)
         {
-            return [.. MetricNames];
+            return [.. DefaultMetricNames];
         }
 
         var names = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

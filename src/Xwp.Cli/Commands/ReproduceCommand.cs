@@ -17,6 +17,7 @@ internal sealed class ReproduceCommand : ICommand
                              [--seed 0] [--out xwp-report] [--device cpu|cuda] [--threads N]
                              [--fashion-mnist DIR] [--tmnist TMNIST_Data.csv]
                              [--protocol default|paper-like] [--protocol-study]
+                             [--claim-images 50] [--sensitivity-samples 3] [--seeds K]
 
           --datasets       fashion-mnist (needs the IDX files: apt-get install dataset-fashion-mnist) and/or
                            tmnist-style (the TMNIST CSV if given, else digits rendered from the installed fonts,
@@ -31,6 +32,13 @@ internal sealed class ReproduceCommand : ICommand
           --protocol-study also re-score the maps under a grid of protocols (removal value, AD fraction,
                            deletion step, truncation, x axis, score) and rank them by distance to the
                            paper's Table 1: protocols.md, protocols.json, protocols.csv
+          --claim-images N Max-Sensitivity and the randomisation test run on the first N evaluated images (default 50);
+                           sparseness and complexity on all. With them the report's claims table sets each claim of
+                           the paper beside the metric that tests it (docs/methods.md#the-claims-table)
+          --sensitivity-samples S  perturbations per image of Max-Sensitivity (default 3; radius 0.02)
+          --seeds K        also train K networks (seeds --seed … --seed+K-1), recompute Table 1 for each and report
+                           mean ± sd of every method's values and ranks: seeds.md, seeds.json (opt-in; K times the
+                           training and explaining time)
         """;
 
     public int Run(Arguments args)
@@ -58,6 +66,9 @@ internal sealed class ReproduceCommand : ICommand
             FashionMnistPath = args.Optional("fashion-mnist"),
             TmnistCsvPath = args.Optional("tmnist"),
             ProtocolStudy = args.Flag("protocol-study"),
+            ClaimImages = args.Int("claim-images", 50, min: 1),
+            SensitivitySamples = args.Int("sensitivity-samples", 3, min: 1),
+            Seeds = args.Int("seeds", 1, min: 1),
         };
         var protocol = args.Optional("protocol") ?? "default";
         settings = settings with

@@ -31,6 +31,15 @@ internal sealed class DatasetResult
 
     /// <summary>The protocol study's ranking (with --protocol-study), else null.</summary>
     public ProtocolStudyResult? Study { get; set; }
+
+    /// <summary>Every (method key, metric key) scored: Table 1's metrics, sparseness and complexity on all images; Max-Sensitivity and randomisation on the claims subset.</summary>
+    public Dictionary<(string Method, string Metric), MetricResult> Scores { get; } = [];
+
+    /// <summary>The images Max-Sensitivity and the randomisation test were run on (the first of the selection).</summary>
+    public int ClaimImages { get; set; }
+
+    /// <summary>Table 1 across training seeds (with --seeds K, K ≥ 2), else null.</summary>
+    public SeedStudy? Seeds { get; set; }
 }
 
 /// <summary>One method's scores on one dataset.</summary>

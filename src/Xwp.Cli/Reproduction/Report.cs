@@ -28,7 +28,8 @@ internal static class Report
         WriteAtomically(Path.Combine(folder, "index.html"), Html(settings, results, elapsed));
         WriteAtomically(Path.Combine(folder, MethodsFile), MethodsText());
         var study = ProtocolReport.Write(folder, results);
-        return ["table.md", "table.csv", "table.json", "index.html", MethodsFile, .. study, .. results.SelectMany(r => r.Figures).Select(f => f.File).Distinct()];
+        var seeds = ClaimsReport.WriteSeeds(settings, results);
+        return ["table.md", "table.csv", "table.json", "index.html", MethodsFile, .. study, .. seeds, .. results.SelectMany(r => r.Figures).Select(f => f.File).Distinct()];
     }
 
     /// <summary>Wall time per phase and dataset, and the warnings.</summary>
@@ -135,6 +136,8 @@ internal static class Report
         }
 
         b.AppendLine();
+        b.Append(ClaimsReport.Markdown(settings, results));
+        b.AppendLine();
         b.AppendLine("## What differs from the paper");
         b.AppendLine();
         b.AppendLine("- The typeface digits are TMNIST-style (rendered from installed fonts with the TMNIST recipe, or the set embedded in Xwp.Data), not the Kaggle TMNIST file, unless `--tmnist` named it; the source line above says which.");
@@ -230,6 +233,7 @@ internal static class Report
                 }),
                 figures = r.Figures.Select(f => new { file = f.File, caption = f.Caption }),
             }),
+            claims = ClaimsReport.Json(settings, results),
         };
         return JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true });
     }
@@ -277,6 +281,7 @@ internal static class Report
             }
         }
 
+        b.Append(ClaimsReport.Html(settings, results));
         b.AppendLine(Inv, $"<p>Wall time {elapsed.TotalSeconds:F1} s. Details: <a href=\"table.md\">table.md</a>, <a href=\"table.csv\">table.csv</a>, <a href=\"table.json\">table.json</a>{(results.Any(r => r.Study is not null) ? ", <a href=\"protocols.md\">protocols.md</a>" : "")}; how every method and metric is defined: <a href=\"{MethodsFile}\">{MethodsFile}</a>.</p>");
         b.AppendLine("</body></html>");
         return b.ToString();

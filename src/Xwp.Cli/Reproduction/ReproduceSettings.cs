@@ -31,4 +31,13 @@ internal sealed record ReproduceSettings
 
     /// <summary>Whether to re-score the maps under the study's grid of protocols and write protocols.md/.json/.csv.</summary>
     public bool ProtocolStudy { get; init; }
+
+    /// <summary>Images (the first of the selection) on which Max-Sensitivity and the randomisation test run (docs/methods.md#the-claims-table).</summary>
+    public int ClaimImages { get; init; } = 50;
+
+    /// <summary>Perturbations per image of Max-Sensitivity in the report (radius 0.02, Captum's).</summary>
+    public int SensitivitySamples { get; init; } = 3;
+
+    /// <summary>Training seeds of the seed-stability study: 1 (default) runs none; K ≥ 2 trains K networks, seeds Seed … Seed + K − 1.</summary>
+    public int Seeds { get; init; } = 1;
 }

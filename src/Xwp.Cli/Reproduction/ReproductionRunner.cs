@@ -89,7 +89,9 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
             var builder = model.Evaluate(x, targets)
                 .Metrics(
                     Metrics.AverageDrop(settings.Protocol.AverageDropOptions(removal)),
-                    Metrics.DeletionAuc(settings.Protocol.DeletionOptions(removal, (int)x.shape[1])))
+                    Metrics.DeletionAuc(settings.Protocol.DeletionOptions(removal, (int)x.shape[1])),
+                    Metrics.Sparseness(),
+                    Metrics.Complexity())
                 .WithCancellation(cancellationToken);
             foreach (var method in methods)
             {
@@ -136,6 +138,24 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
                 Rows = rows,
                 Study = study,
             };
+            foreach (var m in methods)
+            {
+                foreach (var metric in new[] { "average_drop", "deletion_auc", "sparseness", "complexity" })
+                {
+                    result.Scores[(m.Key, metric)] = report[m.Key, metric];
+                }
+            }
+
+            ClaimMetrics(datasetKey, result, model, x, targets, methods, maps);
+            times["claims"] = Lap(watch);
+            if (settings.Seeds > 1)
+            {
+                result.Seeds = SeedRuns(datasetKey, train, x, result, removal);
+                times["seeds"] = Lap(watch);
+                progress.Line(string.Create(CultureInfo.InvariantCulture,
+                    $"[{datasetKey}] seed study: {settings.Seeds} seeds in {result.Seeds.Elapsed.TotalSeconds:F1} s"));
+            }
+
             Check(result, report);
             Figures.Draw(settings.OutputFolder, result, model, test, selection, x, maps);
             times["figures"] = Lap(watch);
@@ -153,6 +173,97 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
                 map.Dispose();
             }
         }
+    }
+
+    /// <summary>Max-Sensitivity and the randomisation test of every method on the first <see cref="ReproduceSettings.ClaimImages"/> images.</summary>
+    private void ClaimMetrics(string key, DatasetResult result, Fcnn model, Tensor x, Tensor targets, IReadOnlyList<ReproductionMethod> methods, Dictionary<string, Tensor> maps)
+    {
+        var count = (int)Math.Min(x.shape[0], settings.ClaimImages);
+        result.ClaimImages = count;
+        using var xs = x.narrow(0, 0, count);
+        using var ts = targets.narrow(0, 0, count);
+        // The paper's methods and the sanity rows; the extra Shapley-value-sampling row tests no claim and is the dearest.
+        methods = methods.Where(m => m.PaperColumn is not null || m.IsSanityRow).ToList();
+        progress.Phase(
+            $"[{key}] Max-Sensitivity ({settings.SensitivitySamples} perturbations) and randomisation on {count} images",
+            methods.Count * 2L,
+            report =>
+            {
+                var done = 0L;
+                foreach (var m in methods)
+                {
+                    using var ms = maps[m.Key].narrow(0, 0, count);
+                    var sensitivity = Metrics.MaxSensitivity(m.Method, new MaxSensitivityOptions { Samples = settings.SensitivitySamples, Seed = settings.Seed });
+                    result.Scores[(m.Key, "max_sensitivity")] = Named(m.Key, sensitivity, sensitivity.Score(model, xs, ts, ms, cancellationToken: cancellationToken));
+                    report(++done);
+                    var randomisation = Metrics.ParameterRandomisation(m.Method, new ParameterRandomisationOptions { Seed = settings.Seed });
+                    result.Scores[(m.Key, "randomisation")] = Named(m.Key, randomisation, randomisation.Score(model, xs, ts, ms, cancellationToken: cancellationToken));
+                    report(++done);
+                }
+
+                return 0;
+            });
+    }
+
+    /// <summary>The result under the method's key (Score names every result "maps"; paired comparisons name the better method).</summary>
+    private static MetricResult Named(string key, EvaluationMetric metric, MetricResult result) =>
+        MetricResult.Create(key, metric, 784, [.. result.Values], result.Curves?.Select(c => c.ToArray()).ToArray(), SampleStatistics.DefaultConfidenceLevel);
+
+    /// <summary>
+    /// Table 1 for networks trained with seeds Seed … Seed + K − 1 on the same data and test images (the first is this run's);
+    /// each is explained for its own predicted classes with the methods made from its seed. Nothing is cached.
+    /// </summary>
+    private SeedStudy SeedRuns(string key, ImageDataset train, Tensor x, DatasetResult first, RemovalValue removal)
+    {
+        var watch = Stopwatch.StartNew();
+        var seeds = Enumerable.Range(0, settings.Seeds).Select(i => settings.Seed + i).ToArray();
+        var paper = first.Rows.Where(r => r.Method.PaperColumn is not null).Select(r => r.Method).ToList();
+        var ad = paper.ToDictionary(m => m.Key, _ => new double[seeds.Length]);
+        var del = paper.ToDictionary(m => m.Key, _ => new double[seeds.Length]);
+        var accuracies = new double[seeds.Length];
+        accuracies[0] = first.TestAccuracy;
+        foreach (var m in paper)
+        {
+            ad[m.Key][0] = first.Scores[(m.Key, "average_drop")].Mean;
+            del[m.Key][0] = first.Scores[(m.Key, "deletion_auc")].Mean;
+        }
+
+        using var test = Load(key, DatasetSplit.Test);
+        for (var s = 1; s < seeds.Length; s++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var seed = seeds[s];
+            using var model = MoveToDevice(Fcnn.Create(new FcnnOptions { LayerSizes = [784, 400, 100, 10], Seed = seed }));
+            var options = new TrainingOptions { Epochs = settings.Epochs, Seed = seed };
+            var batches = (train.Count + options.BatchSize - 1) / options.BatchSize;
+            progress.Phase(
+                $"[{key}] seed {seed}: train 784-400-100-10, {settings.Epochs} epochs",
+                (long)batches * settings.Epochs,
+                report => model.Train(train.Images, train.Labels, options, new Reporter<TrainingProgress>(p => report(((long)(p.Epoch - 1) * p.Batches) + p.Batch)), cancellationToken));
+            accuracies[s] = model.Accuracy(test.Images, test.Labels);
+            using var targets = model.Predict(x);
+            var methods = settings.Methods(seed).Where(m => m.PaperColumn is not null).ToList();
+            var builder = model.Evaluate(x, targets)
+                .With(methods.Select(m => m.Method).ToArray())
+                .Metrics(
+                    Metrics.AverageDrop(settings.Protocol.AverageDropOptions(removal)),
+                    Metrics.DeletionAuc(settings.Protocol.DeletionOptions(removal, (int)x.shape[1])))
+                .WithOptions(new EvaluationOptions { KeepCurves = false })
+                .WithCancellation(cancellationToken);
+            var report = progress.Phase(
+                $"[{key}] seed {seed}: explain and evaluate {methods.Count} methods on {x.shape[0]} images",
+                methods.Count * 2L,
+                report => builder.WithProgress(new Reporter<EvaluationProgress>(p => report((p.MethodIndex * 2L) + (p.Stage == EvaluationStage.Scoring ? 1 : 0)))).Run());
+            foreach (var m in methods)
+            {
+                ad[m.Key][s] = report[m.Method.Name, "average_drop"].Mean;
+                del[m.Key][s] = report[m.Method.Name, "deletion_auc"].Mean;
+            }
+
+            progress.Line(string.Create(CultureInfo.InvariantCulture, $"[{key}] seed {seed}: test accuracy {accuracies[s]:P2}"));
+        }
+
+        return new SeedStudy(seeds, accuracies, paper.Select(m => new SeedMethodValues(m.Key, m.ShortLabel, ad[m.Key], del[m.Key])).ToList(), watch.Elapsed);
     }
 
     private ImageDataset Load(string key, DatasetSplit split) => key switch

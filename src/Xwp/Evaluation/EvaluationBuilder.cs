@@ -224,7 +224,7 @@ public sealed class EvaluationBuilder
                 _cancellationToken.ThrowIfCancellationRequested();
                 var count = Math.Min(_options.BatchSize, rows - start);
                 using var batchScope = NewDisposeScope();
-                var batch = new MetricBatch(_model, inputShape, flatInputs.narrow(0, start, count), targets.narrow(0, start, count), map.narrow(0, start, count), _cancellationToken);
+                var batch = new MetricBatch(_model, inputShape, flatInputs.narrow(0, start, count), targets.narrow(0, start, count), map.narrow(0, start, count), _cancellationToken, start);
                 for (var k = 0; k < metrics.Length; k++)
                 {
                     MetricScoring.ScoreInto(metrics[k], batch, values[k], curves[k], start);

@@ -5,9 +5,10 @@ namespace Xwp.Evaluation;
 /// <summary>
 /// One batch as a metric sees it: float32 inputs and maps flattened to <c>[B, D]</c> (row-major within an
 /// input) and int64 targets <c>[B]</c>, validated and on the model's device. Never modify them.
-/// <see cref="InputShape"/> is the shape of one input, for the forward function.
+/// <see cref="InputShape"/> is the shape of one input, for the forward function; <see cref="Offset"/> is the
+/// run's index of the batch's first input (per-input seeds derive from it, so results do not depend on the batch size).
 /// </summary>
-internal sealed record MetricBatch(ExplainableModel Model, long[] InputShape, Tensor Inputs, Tensor Targets, Tensor Maps, CancellationToken CancellationToken)
+internal sealed record MetricBatch(ExplainableModel Model, long[] InputShape, Tensor Inputs, Tensor Targets, Tensor Maps, CancellationToken CancellationToken, long Offset = 0)
 {
     /// <summary>Softmax probabilities <c>[M, C]</c> for flattened inputs <c>[M, D]</c> (probabilities as they are for a model that returns them).</summary>
     public Tensor Probabilities(Tensor flatInputs) => MetricForward.Probabilities(Model, InputShape, flatInputs);

@@ -24,7 +24,7 @@ internal static class MetricScoring
         {
             cancellationToken.ThrowIfCancellationRequested();
             var count = Math.Min(batchSize, rows - start);
-            ScoreInto(metric, new MetricBatch(model, inputShape, inputs.narrow(0, start, count), targets.narrow(0, start, count), maps.narrow(0, start, count), cancellationToken), values, curves, start);
+            ScoreInto(metric, new MetricBatch(model, inputShape, inputs.narrow(0, start, count), targets.narrow(0, start, count), maps.narrow(0, start, count), cancellationToken, start), values, curves, start);
             reportDone?.Invoke(start + count);
         }
 

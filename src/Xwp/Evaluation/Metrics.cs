@@ -6,7 +6,8 @@ namespace Xwp;
 /// The catalogue of faithfulness metrics (docs/methods.md#deletion-and-insertion-auc and the sections after it). Each factory validates its options and
 /// returns an immutable <see cref="EvaluationMetric"/>. Directions differ — check
 /// <see cref="EvaluationMetric.Direction"/>: Deletion AUC ↓, Insertion AUC ↑, Average Drop (removal) ↑,
-/// Average Drop (Grad-CAM++) ↓, Increase in Confidence ↑.
+/// Average Drop (Grad-CAM++) ↓, Increase in Confidence ↑; Sparseness ↑, Complexity ↓, Max-Sensitivity ↓,
+/// randomisation |ρ| ↓ (docs/methods.md#sparseness and the sections after it).
 /// </summary>
 public static class Metrics
 {
@@ -92,5 +93,65 @@ public static class Metrics
         options ??= new GradCamPlusPlusOptions();
         options.Validate();
         return new IncreaseInConfidence(options);
+    }
+    /// <summary>
+    /// Sparseness (Chalasani et al., 2020; as Quantus' <c>Sparseness</c>), key <c>sparseness</c>. <b>Higher is sparser.</b>
+    /// The Gini index of the absolute attributions of each map, <c>G = Σᵢ (2i − D − 1)·a₍ᵢ₎ / (D·Σ a)</c> with
+    /// <c>a₍₁₎ ≤ … ≤ a₍D₎</c> the sorted <c>|aᵢ|</c>: 0 when all D features weigh the same, <c>(D − 1)/D</c> when one carries
+    /// everything. Needs only the maps (the model is not run). An all-zero map scores NaN and is excluded.
+    /// </summary>
+    /// <returns>The metric.</returns>
+    public static EvaluationMetric Sparseness() => new Sparseness();
+
+    /// <summary>
+    /// Complexity (Bhatt et al., 2020; as Quantus' <c>Complexity</c>), key <c>complexity</c>. <b>Lower is simpler.</b>
+    /// The entropy (natural log) of each map's fractional contributions <c>pᵢ = |aᵢ| / Σⱼ |aⱼ|</c>,
+    /// <c>H = −Σᵢ pᵢ ln pᵢ</c> (0·ln 0 = 0): 0 for one feature, <c>ln D</c> for all alike. Needs only the maps.
+    /// An all-zero map scores NaN and is excluded.
+    /// </summary>
+    /// <returns>The metric.</returns>
+    public static EvaluationMetric Complexity() => new Complexity();
+
+    /// <summary>
+    /// Max-Sensitivity (Yeh et al., 2019) as Captum's <c>sensitivity_max</c>, key <c>max_sensitivity</c>.
+    /// <b>Lower is more stable.</b> Per input, S perturbations δ are drawn uniformly from the L∞ ball of radius
+    /// r, the method explains each <c>x + δ</c> for the same target, and the value is
+    /// <c>max_δ ‖Φ(x + δ) − Φ(x)‖₂ / ‖Φ(x)‖₂</c> (Captum's relative form; a zero norm divides by 1), or
+    /// <c>max_δ ‖Φ(x + δ) − Φ(x)‖₂</c> with <see cref="MaxSensitivityOptions.Relative"/> false. Φ(x) is the map
+    /// scored, so <paramref name="method"/> must be the method that made it. Costs S attributions per input.
+    /// </summary>
+    /// <param name="method">The attribution method that made the maps scored.</param>
+    /// <param name="options">Radius, samples, seed, relative or absolute, given perturbations; null for the defaults.</param>
+    /// <returns>The metric.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="method"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public static EvaluationMetric MaxSensitivity(AttributionMethod method, MaxSensitivityOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        options ??= new MaxSensitivityOptions();
+        options.Validate();
+        return new MaxSensitivity(method, options);
+    }
+
+    /// <summary>
+    /// The model-parameter randomisation test (Adebayo et al., 2018), cascading from the top layer, key
+    /// <c>randomisation</c>. <b>Lower is better</b> (a map that depends on what the model learnt changes when
+    /// the parameters do). For an <see cref="Fcnn"/> with L linear layers, step k = 1 … L redraws the trained
+    /// weights and biases θ of the top k layers from <c>U(±1/√fan_in)</c> (PyTorch's <c>nn.Linear</c>
+    /// initialisation, seeded per layer) and keeps θ⁰; the method explains the same inputs and targets on that
+    /// model. The curve holds Spearman's |ρ| between the trained model's map and step k's map (x = k/L);
+    /// the value is the mean |ρ| over the L steps. Costs L attributions per input.
+    /// </summary>
+    /// <param name="method">The attribution method that made the maps scored.</param>
+    /// <param name="options">Seed and batch size; null for the defaults.</param>
+    /// <returns>The metric. Scoring throws <see cref="NotSupportedException"/> for a model that is not an <see cref="Fcnn"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="method"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public static EvaluationMetric ParameterRandomisation(AttributionMethod method, ParameterRandomisationOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        options ??= new ParameterRandomisationOptions();
+        options.Validate();
+        return new ParameterRandomisation(method, options);
     }
 }

@@ -216,6 +216,67 @@ public sealed class EvaluateCommandTests : IDisposable
         act.Should().Throw<UsageException>().WithMessage(message);
     }
 
+    [Fact]
+    public void The_claim_metrics_have_json_keys_with_mean_and_ci95_equal_to_the_api()
+    {
+        using var model = TinyNets.RandomTrained([12, 6, 3], 3);
+        var path = P("m.xwp");
+        model.Save(path);
+        var (x, y, a) = WriteData(model, 6);
+        using (x)
+        using (y)
+        using (a)
+        {
+            var (code, stdout, _) = Run("--model", path, "--inputs", P("X.npy"), "--targets", P("Y.npy"), "--attributions", P("A.npy"),
+                "--metrics", "sparseness,complexity,max-sensitivity,randomisation", "--method", "xwp",
+                "--sensitivity-radius", "0.05", "--sensitivity-samples", "3", "--sensitivity-seed", "2", "--randomisation-seed", "4", "--json");
+
+            code.Should().Be(0);
+            using var json = JsonDocument.Parse(stdout);
+            json.RootElement.EnumerateObject().Select(p => p.Name).Should().Equal("sparseness", "complexity", "max_sensitivity", "randomisation");
+            var method = Attributions.Xwp();
+            EvaluationMetric[] expected =
+            [
+                Metrics.Sparseness(), Metrics.Complexity(),
+                Metrics.MaxSensitivity(method, new MaxSensitivityOptions { Radius = 0.05, Samples = 3, Seed = 2 }),
+                Metrics.ParameterRandomisation(method, new ParameterRandomisationOptions { Seed = 4 }),
+            ];
+            foreach (var metric in expected)
+            {
+                var entry = json.RootElement.GetProperty(metric.Name);
+                var statistics = metric.Score(model, x, y, a).Statistics;
+                entry.GetProperty("mean").GetDouble().Should().BeApproximately(statistics.Mean, 1e-9, metric.Name);
+                entry.GetProperty("ci95").EnumerateArray().Should().HaveCount(2);
+            }
+
+            // A sanity anchor that does not come from the API: XWP maps depend on the weights, so randomising lowers |ρ| below 1.
+            json.RootElement.GetProperty("randomisation").GetProperty("mean").GetDouble().Should().BeInRange(0, 0.999);
+        }
+    }
+
+    [Fact]
+    public void Metrics_that_rerun_the_method_need_method_and_randomisation_needs_an_fcnn()
+    {
+        using var model = TinyNets.RandomTrained([12, 6, 3], 3);
+        var path = P("m.xwp");
+        model.Save(path);
+        var (x, y, a) = WriteData(model, 2);
+        using (x)
+        using (y)
+        using (a)
+        {
+            var missing = () => Run("--model", path, "--inputs", P("X.npy"), "--targets", P("Y.npy"), "--attributions", P("A.npy"), "--metrics", "sparseness,max-sensitivity");
+            missing.Should().Throw<UsageException>().WithMessage("*max-sensitivity*--method*");
+            var unused = () => Run("--model", path, "--inputs", P("X.npy"), "--targets", P("Y.npy"), "--attributions", P("A.npy"), "--metrics", "sparseness", "--method", "xwp");
+            unused.Should().Throw<UsageException>().WithMessage("*--method is read only by max-sensitivity and randomisation*");
+        }
+
+        var script = () => Run("--torchscript", TorchScriptCommandTests.Fixture("mlp.pt"), "--inputs", TorchScriptCommandTests.Fixture("mlp_inputs.npy"),
+            "--targets", TorchScriptCommandTests.Fixture("mlp_targets.npy"), "--attributions", TorchScriptCommandTests.Fixture("captum_mlp_ig.npy"),
+            "--metrics", "randomisation", "--method", "ig");
+        script.Should().Throw<UsageException>().WithMessage("*randomisation*FCNN*");
+    }
+
     private (int Code, string Stdout, string Stderr) Run(params string[] args)
     {
         using var stdout = new StringWriter();
