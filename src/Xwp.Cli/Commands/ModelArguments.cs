@@ -105,7 +105,7 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
     /// </summary>
     /// <exception cref="InvalidDataException">The file is bad, not floating point, of rank below 2, has the wrong number of features, or holds a non-finite value.</exception>
     public static Tensor ReadInputs(string path, ExplainableModel model) =>
-        model is Fcnn fcnn ? ReadInputs(path, fcnn) : InputFiles.ReadBatch(path, "inputs");
+        model is Fcnn fcnn ? ReadInputs(path, fcnn) : InputFiles.ReadModelBatch(path, model);
 
     /// <summary>Reads a float array <c>[N, ...]</c> (rank at least 2) as float32, e.g. maps of any shape.</summary>
     /// <exception cref="InvalidDataException">The file is bad, not floating point, or of rank below 2.</exception>
