@@ -70,7 +70,9 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         var batchSize = args.Int("batch-size", EvaluationMetric.DefaultBatchSize, min: 1);
         args.RejectUnknown();
         modelArgs.Validate();
-        OutputPaths.CheckFiles(("curves-out", curvesOut));
+        OutputPaths.CheckFiles(
+            [("curves-out", curvesOut)],
+            [("inputs", inputsPath), ("targets", targetsPath), ("removal-value", removalText), .. mapPaths.Select(m => ("attributions", (string?)m.Path)), .. modelArgs.Files]);
 
         if (!(fraction > 0 && fraction <= 1))
         {

@@ -45,7 +45,7 @@ internal sealed class ExplainCommand : ICommand
         var batchSize = args.Int("batch-size", 256, min: 1);
         var attribution = ExplainMethods.Create(method, space, args);
         args.RejectUnknown();
-        OutputPaths.CheckFiles(("out", outPath));
+        OutputPaths.CheckFiles([("out", outPath)], [("inputs", inputsPath), ("targets", targetsPath), .. modelArgs.Files]);
 
         var model = modelArgs.Load();
         using var owner = model as IDisposable;

@@ -49,6 +49,10 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
         args.Threads(0),
         LayerOrderOption(args.Optional("layer-order")));
 
+    /// <summary>The model files given, by option, for checks that an output does not overwrite one.</summary>
+    public (string Option, string? Path)[] Files =>
+        [("initial", Initial), ("trained", Trained), ("model", ModelPath), ("torchscript", TorchScript)];
+
     /// <summary>Checks that exactly one way of naming the model was used.</summary>
     /// <exception cref="UsageException">Neither or both were given.</exception>
     public void Validate()

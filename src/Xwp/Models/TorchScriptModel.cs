@@ -60,10 +60,7 @@ public sealed class TorchScriptModel : ExplainableModel, IDisposable
             throw new ArgumentOutOfRangeException(nameof(output), output, "Unknown model output.");
         }
 
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"The TorchScript file '{path}' does not exist.", path);
-        }
+        IO.FileKinds.CheckReadable(path, "TorchScript file");
 
         XwpRuntime.EnsureInitialized();
         jit.ScriptModule<Tensor, Tensor> module;

@@ -83,4 +83,100 @@ public sealed class UserTrialFaultTests : IDisposable
 
         TorchScriptModel.InterpreterError(message).Should().Be("mat1 and mat2 shapes cannot be multiplied (1x676 and 36x3)");
     }
+
+    // ---------------------------------------------------------------- 2. an output that names an input
+
+    [Fact]
+    public void Explain_refuses_an_out_that_is_an_input_file_before_computing_and_leaves_it_unchanged()
+    {
+        var (init, trained, inputs, targets) = SmallModelFiles();
+        var before = File.ReadAllBytes(inputs);
+        string[] model = ["--initial", init, "--trained", trained];
+
+        Fails(FailureReport.Usage, new ExplainCommand(), [.. model, "--inputs", inputs, "--targets", targets, "--method", "xwp", "--out", inputs])
+            .Should().Be($"xwp explain: --out '{inputs}' is the --inputs file '{inputs}'; writing it would overwrite an input. Choose another --out.");
+        Fails(FailureReport.Usage, new ExplainCommand(), [.. model, "--inputs", inputs, "--targets", targets, "--method", "xwp", "--out", trained])
+            .Should().StartWith($"xwp explain: --out '{trained}' is the --trained file");
+
+        // Through a symbolic link and a relative path with "..": still the same file.
+        var link = Path.Combine(_dir, "link.npy");
+        File.CreateSymbolicLink(link, targets);
+        var dotted = Path.Combine(_dir, "sub", "..", "link.npy");
+        Directory.CreateDirectory(Path.Combine(_dir, "sub"));
+        Fails(FailureReport.Usage, new ExplainCommand(), [.. model, "--inputs", inputs, "--targets", targets, "--method", "xwp", "--out", dotted])
+            .Should().StartWith($"xwp explain: --out '{dotted}' is the --targets file '{targets}'");
+
+        File.ReadAllBytes(inputs).Should().Equal(before);
+    }
+
+    [Fact]
+    public void Evaluate_refuses_curves_out_that_is_an_attributions_file()
+    {
+        var (init, trained, inputs, targets) = SmallModelFiles();
+        var maps = Path.Combine(_dir, "A.npy");
+        using (var a = ones(5, 12))
+        {
+            NpyFile.Write(maps, a);
+        }
+
+        Fails(FailureReport.Usage, new EvaluateCommand(TextWriter.Null, TextWriter.Null),
+                "--initial", init, "--trained", trained, "--inputs", inputs, "--targets", targets, "--attributions", $"ig={maps}", "--curves-out", maps)
+            .Should().Be($"xwp evaluate: --curves-out '{maps}' is the --attributions file '{maps}'; writing it would overwrite an input. Choose another --curves-out.");
+    }
+
+    // ---------------------------------------------------------------- 6. folders and pipes as input files
+
+    [Fact]
+    public void A_folder_given_as_an_input_file_is_called_a_folder()
+    {
+        var (init, trained, inputs, _) = SmallModelFiles();
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "d")).FullName;
+        var outPath = Path.Combine(_dir, "A.npy");
+
+        Fails(FailureReport.Failed, new ExplainCommand(), "--initial", init, "--trained", trained, "--inputs", folder, "--method", "xwp", "--out", outPath)
+            .Should().Be($"xwp explain: '{folder}' is a folder; give the .npy file inside it.");
+        Fails(FailureReport.Failed, new ExplainCommand(), "--initial", folder, "--trained", trained, "--inputs", inputs, "--method", "xwp", "--out", outPath)
+            .Should().Be($"xwp explain: '{folder}' is a folder; give the PyTorch state_dict inside it.");
+    }
+
+    [Fact]
+    public void A_fifo_given_as_an_input_file_is_refused_naming_it_without_reading_it()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        var (init, trained, _, _) = SmallModelFiles();
+        var fifo = Path.Combine(_dir, "pipe.npy");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+        {
+            mkfifo.WaitForExit();
+        }
+
+        // Opening a FIFO with no writer would block: the check must refuse it from its kind alone.
+        Fails(FailureReport.Failed, new ExplainCommand(), "--initial", init, "--trained", trained, "--inputs", fifo, "--method", "xwp", "--out", Path.Combine(_dir, "A.npy"))
+            .Should().Be($"xwp explain: '{fifo}' is a FIFO (named pipe), not a regular file; a .npy file is read from a regular file (save the data to a file first).");
+    }
+
+    /// <summary>A trained 12-6-3 FCNN as state_dicts, inputs [5, 12] and targets [5].</summary>
+    private (string Init, string Trained, string Inputs, string Targets) SmallModelFiles()
+    {
+        using var model = Xwp.Tests.TestUtils.TinyNets.RandomTrained([12, 6, 3], 3);
+        var init = Xwp.Tests.TestUtils.StateDicts.Save(model.Initial, Path.Combine(_dir, "init.pt"));
+        var trained = Xwp.Tests.TestUtils.StateDicts.Save(model.Trained, Path.Combine(_dir, "trained.pt"));
+        var inputs = Path.Combine(_dir, "X.npy");
+        using (var x = Xwp.Tests.TestUtils.TinyNets.SparseInputs(5, 12, 7))
+        {
+            NpyFile.Write(inputs, x);
+        }
+
+        var targets = Path.Combine(_dir, "Y.npy");
+        using (var y = tensor(new long[] { 0, 1, 2, 0, 1 }))
+        {
+            NpyFile.Write(targets, y);
+        }
+
+        return (init, trained, inputs, targets);
+    }
 }
