@@ -124,6 +124,63 @@ public sealed class UserTrialFaultTests : IDisposable
             .Should().Be($"xwp evaluate: --curves-out '{maps}' is the --attributions file '{maps}'; writing it would overwrite an input. Choose another --curves-out.");
     }
 
+    // ---------------------------------------------------------------- 3. outputs that are not finite or not probabilities
+
+    [Fact]
+    public void A_scripted_model_that_returns_nan_is_refused_instead_of_writing_nan_maps()
+    {
+        var outPath = Path.Combine(_dir, "A.npy");
+
+        // nan.pt returns [N, 3] of NaN; the first forward is the class-count probe on one row: 3 NaN of 3 outputs.
+        Fails(FailureReport.Failed, new ExplainCommand(),
+                "--torchscript", Fixture("nan.pt"), "--inputs", Fixture("mlp_inputs.npy"), "--method", "saliency", "--out", outPath)
+            .Should().Be("xwp explain: The model returned 3 NaN values among its 3 outputs [1, 3] for a batch of 1 input row(s); " +
+                         "attributions need finite outputs (check the model's weights and its forward function).");
+        File.Exists(outPath).Should().BeFalse();
+    }
+
+    [Fact]
+    public void Any_non_finite_output_of_a_forward_function_is_refused_with_its_counts()
+    {
+        // Every row is [NaN, inf, -inf]: 2 rows give 2 NaN and 4 infinite values among 6 outputs.
+        var model = ExplainableModel.FromFunction(x => x[.., ..3].mul(0).add(tensor(new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })));
+        using var x = ones(2, 4);
+
+        FluentActions.Invoking(() => Xwp.Attribution.ModelOutputs.Evaluate(model, x, OutputSpace.Logits))
+            .Should().Throw<InvalidOperationException>()
+            .WithMessage("The model returned 2 NaN and 4 infinite values among its 6 outputs [2, 3] for a batch of 2 input row(s);*");
+    }
+
+    [Fact]
+    public void Logits_declared_as_probabilities_are_refused_with_a_hint_to_use_model_output_logits()
+    {
+        var line = Fails(FailureReport.Failed, new ExplainCommand(),
+            "--torchscript", Fixture("mlp.pt"), "--model-output", "probabilities", "--inputs", Fixture("mlp_inputs.npy"),
+            "--method", "saliency", "--out", Path.Combine(_dir, "A.npy"));
+
+        line.Should().StartWith("xwp explain: The model is declared to return probabilities (--model-output probabilities), but its outputs are not:")
+            .And.EndWith("If it returns logits, use --model-output logits.");
+
+        // The real probabilities model passes: its softmax rows sum to 1 within 1e-3.
+        FailureReport.Run(new ExplainCommand(),
+                ["--torchscript", Fixture("mlp_probabilities.pt"), "--model-output", "probabilities", "--inputs", Fixture("mlp_inputs.npy"),
+                 "--method", "saliency", "--out", Path.Combine(_dir, "P.npy")], TextWriter.Null)
+            .Should().Be(0);
+    }
+
+    [Fact]
+    public void Probabilities_within_the_tolerance_pass_and_beyond_it_fail()
+    {
+        // Rows [0.5, 0.5004, 0] sum to 1.0004 (within 1e-3); [0.5, 0.502, 0] sum to 1.002 (beyond).
+        var within = ExplainableModel.FromFunction(x => x[.., ..3].mul(0).add(tensor(new[] { 0.5f, 0.5004f, 0f })), ModelOutput.Probabilities);
+        var beyond = ExplainableModel.FromFunction(x => x[.., ..3].mul(0).add(tensor(new[] { 0.5f, 0.502f, 0f })), ModelOutput.Probabilities);
+        using var x = ones(2, 4);
+
+        Xwp.Attribution.ModelOutputs.ClassCount(within, x).Should().Be(3);
+        FluentActions.Invoking(() => Xwp.Attribution.ModelOutputs.ClassCount(beyond, x))
+            .Should().Throw<InvalidOperationException>().WithMessage("*row 0 sums to 1.002*");
+    }
+
     // ---------------------------------------------------------------- 6. folders and pipes as input files
 
     [Fact]
