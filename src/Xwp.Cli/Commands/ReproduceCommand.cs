@@ -46,6 +46,11 @@ internal sealed class ReproduceCommand : ICommand
         }
 
         var all = args.Flag("all");
+        if (all && args.Optional("limit") is not null)
+        {
+            throw new UsageException("Give --limit N or --all, not both (--all runs every test image).");
+        }
+
         var limit = args.Int("limit", 1000, min: 1);
         var settings = new ReproduceSettings
         {

@@ -181,6 +181,49 @@ public sealed class UserTrialFaultTests : IDisposable
             .Should().Throw<InvalidOperationException>().WithMessage("*row 0 sums to 1.002*");
     }
 
+    // ---------------------------------------------------------------- 4. options that would be ignored
+
+    [Theory]
+    [InlineData("--method", "--method a --method b")]
+    [InlineData("--out", "--out=a.npy --out b.npy")]
+    [InlineData("--json", "--json --json")]
+    public void An_option_given_twice_is_a_usage_error(string option, string line)
+    {
+        FluentActions.Invoking(() => new Arguments(line.Split(' ')))
+            .Should().Throw<UsageException>()
+            .WithMessage($"{option} is given twice; give it once*");
+    }
+
+    [Fact]
+    public void Model_flags_that_do_not_apply_are_usage_errors()
+    {
+        var (init, trained, inputs, _) = SmallModelFiles();
+        var xwp = Path.Combine(_dir, "m.xwp");
+        using (var model = Fcnn.FromPyTorch(init, trained))
+        {
+            model.Save(xwp);
+        }
+
+        string[] rest = ["--inputs", inputs, "--method", "saliency", "--out", Path.Combine(_dir, "A.npy")];
+        Fails(FailureReport.Usage, new ExplainCommand(), ["--model", xwp, "--activation", "tanh", .. rest])
+            .Should().Be("xwp explain: --activation applies only to --initial/--trained (PyTorch state_dicts), not to --model (an .xwp file records its activation and layers).");
+        Fails(FailureReport.Usage, new ExplainCommand(), ["--torchscript", Fixture("mlp.pt"), "--layer-order", "a,b", .. rest])
+            .Should().Be("xwp explain: --layer-order applies only to --initial/--trained (PyTorch state_dicts), not to --torchscript (the scripted forward runs as saved).");
+        Fails(FailureReport.Usage, new ExplainCommand(), ["--initial", init, "--trained", trained, "--model-output", "probabilities", .. rest])
+            .Should().Be("xwp explain: --model-output applies only to --torchscript; --model and --initial/--trained models return logits.");
+        Fails(FailureReport.Usage, new EvaluateCommand(TextWriter.Null, TextWriter.Null),
+                "--model", xwp, "--model-output", "logits", "--inputs", inputs, "--targets", inputs, "--attributions", inputs)
+            .Should().StartWith("xwp evaluate: --model-output applies only to --torchscript");
+    }
+
+    [Fact]
+    public void Reproduce_with_all_and_limit_is_a_usage_error()
+    {
+        Fails(FailureReport.Usage, new ReproduceCommand(), "--all", "--limit", "5", "--out", Path.Combine(_dir, "r"))
+            .Should().Be("xwp reproduce: Give --limit N or --all, not both (--all runs every test image).");
+        Directory.Exists(Path.Combine(_dir, "r")).Should().BeFalse();
+    }
+
     // ---------------------------------------------------------------- 6. folders and pipes as input files
 
     [Fact]
