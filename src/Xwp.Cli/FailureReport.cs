@@ -78,6 +78,8 @@ internal static class FailureReport
         ModelForwardException => (Failed, OneLine(e.Message)),
 
         // .NET's argument messages end in " (Parameter 'x')" and "Actual value was 1.": the CLI user never named x.
+        // Where a flag sets the option the library names, the message starts with the flag.
+        ArgumentException a when ExplainMethods.FlagFor(a.ParamName) is { } flag => (Failed, $"{flag}: {OneLine(WithoutParameter(a))}"),
         ArgumentException a => (Failed, OneLine(WithoutParameter(a))),
 
         // Files: missing, unreadable, damaged, not allowed, or data the library refuses.

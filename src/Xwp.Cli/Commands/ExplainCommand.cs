@@ -70,7 +70,7 @@ internal sealed class ExplainCommand : ICommand
         }
         catch (ArgumentOutOfRangeException e) when (ExplainMethods.FlagFor(e.ParamName) is { } flag)
         {
-            throw new UsageException($"{flag}: {e.Message}");
+            throw new UsageException($"{flag}: {FailureReport.WithoutParameter(e)}");
         }
         finally
         {

@@ -239,6 +239,7 @@ public sealed class CliFailureTests : IDisposable
         { new ArgumentOutOfRangeException("targets", "Class 9 is out of range."), FailureReport.Failed, "xwp explain: Class 9 is out of range." },
         { new ArgumentOutOfRangeException("steps", 0, "Steps must be at least 1."), FailureReport.Failed, "xwp explain: Steps must be at least 1." },
         { new ArgumentException("The batch is empty.", "inputs"), FailureReport.Failed, "xwp explain: The batch is empty." },
+        { new ArgumentException("The 9×9 window does not fit in the 8×8 image.", "Window"), FailureReport.Failed, "xwp explain: --window: The 9×9 window does not fit in the 8×8 image." },
         { new InvalidOperationException("The model returns probabilities (ModelOutput.Probabilities), so its logits are unknown: use OutputSpace.Probabilities for this method."),
           FailureReport.Failed, "xwp explain: The model returns probabilities (--model-output probabilities), so its logits are unknown: use --output-space probabilities for this method." },
         { new InvalidOperationException("line one\nline two"), FailureReport.Failed, "xwp explain: line one line two" },

@@ -224,6 +224,21 @@ public sealed class UserTrialFaultTests : IDisposable
         Directory.Exists(Path.Combine(_dir, "r")).Should().BeFalse();
     }
 
+    // ---------------------------------------------------------------- 5. .NET text in messages
+
+    [Fact]
+    public void A_method_option_out_of_range_names_the_flag_without_dotnet_suffixes()
+    {
+        var (init, trained, inputs, _) = SmallModelFiles();
+
+        // LRP's ε must be ≥ 0; .NET would append " (Parameter 'Epsilon')" and "Actual value was -1.".
+        var line = Fails(FailureReport.Usage, new ExplainCommand(),
+            "--initial", init, "--trained", trained, "--inputs", inputs, "--method", "lrp", "--epsilon", "-1", "--out", Path.Combine(_dir, "A.npy"));
+
+        line.Should().StartWith("xwp explain: lrp --epsilon: ").And.EndWith(".")
+            .And.NotContain("(Parameter").And.NotContain("Actual value");
+    }
+
     // ---------------------------------------------------------------- 6. folders and pipes as input files
 
     [Fact]
