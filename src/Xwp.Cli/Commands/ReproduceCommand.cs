@@ -111,10 +111,12 @@ internal sealed class ReproduceCommand : ICommand
         var results = new List<DatasetResult>();
         foreach (var dataset in settings.Datasets)
         {
-            if (dataset == "fashion-mnist" && !Xwp.Datasets.IsFashionMnistAvailable(settings.FashionMnistPath))
+            if (dataset == "fashion-mnist" && Xwp.Data.FashionMnistFiles.Missing(settings.FashionMnistPath) is { } missing)
             {
-                progress.Warn("Fashion-MNIST is not installed: skipped. On Debian/Ubuntu: apt-get install dataset-fashion-mnist; " +
-                              "elsewhere pass --fashion-mnist DIR or set XWP_FASHION_MNIST.");
+                progress.Warn(settings.FashionMnistPath is null
+                    ? "Fashion-MNIST is not installed: skipped. On Debian/Ubuntu: apt-get install dataset-fashion-mnist; " +
+                      "elsewhere pass --fashion-mnist DIR or set XWP_FASHION_MNIST."
+                    : $"Fashion-MNIST skipped: --fashion-mnist {missing}");
                 continue;
             }
 

@@ -274,6 +274,30 @@ public sealed class UserTrialFaultTests : IDisposable
             .Should().Be($"xwp explain: '{fifo}' is a FIFO (named pipe), not a regular file; a .npy file is read from a regular file (save the data to a file first).");
     }
 
+    // ---------------------------------------------------------------- 7. reproduce: warnings on standard error
+
+    [Fact]
+    public void Reproduce_names_the_missing_fashion_mnist_files_of_the_given_folder_on_the_warnings_writer()
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_dir, "fm")).FullName;
+        File.WriteAllBytes(Path.Combine(folder, "train-images-idx3-ubyte.gz"), []);
+        var settings = new Xwp.Cli.Reproduction.ReproduceSettings
+        {
+            Datasets = ["fashion-mnist"], Limit = 10, Epochs = 1, OutputFolder = Path.Combine(_dir, "report"), FashionMnistPath = folder,
+        };
+        using var log = new StringWriter();
+        using var warnings = new StringWriter();
+
+        // The only dataset is skipped, so the run fails; the warning says which three files are missing, and where.
+        FluentActions.Invoking(() => ReproduceCommand.Run(settings, new Xwp.Cli.Reproduction.PlainProgressSink(log, warnings: warnings), CancellationToken.None))
+            .Should().Throw<InvalidOperationException>();
+
+        warnings.ToString().Trim().Should().Be(
+            $"warning: Fashion-MNIST skipped: --fashion-mnist '{folder}' has no train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte " +
+            "(raw or .gz); Fashion-MNIST needs all four of train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte.");
+        log.ToString().Should().NotContain("warning");
+    }
+
     /// <summary>A trained 12-6-3 FCNN as state_dicts, inputs [5, 12] and targets [5].</summary>
     private (string Init, string Trained, string Inputs, string Targets) SmallModelFiles()
     {
