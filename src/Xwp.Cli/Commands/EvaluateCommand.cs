@@ -117,7 +117,9 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
             builder = builder.WithMaps(mapName, maps);
         }
 
+        using var ctrlC = CtrlC.Listen();
         var report = builder
+            .WithCancellation(ctrlC.Token)
             .Metrics(metrics)
             .WithOptions(new EvaluationOptions { BatchSize = batchSize, Limit = limit, KeepCurves = curvesOut is not null })
             .WithProgress(new StderrProgress(_errors))

@@ -61,7 +61,8 @@ internal sealed class ExplainCommand : ICommand
         Tensor computed;
         try
         {
-            computed = builder.Using(attribution).WithProgress(progress).Compute();
+            using var ctrlC = CtrlC.Listen();
+            computed = builder.Using(attribution).WithProgress(progress).WithCancellation(ctrlC.Token).Compute();
         }
         catch (NotSupportedException e) when (model is not Fcnn)
         {

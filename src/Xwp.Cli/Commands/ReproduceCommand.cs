@@ -86,21 +86,8 @@ internal sealed class ReproduceCommand : ICommand
             throw new InvalidOperationException("--device cuda was asked for, but CUDA is not available (build with -p:TorchBackend=cuda-linux).");
         }
 
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            return Run(settings, IProgressSink.ForConsole(), cancel.Token);
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+        using var ctrlC = CtrlC.Listen();
+        return Run(settings, IProgressSink.ForConsole(), ctrlC.Token);
     }
 
     internal static int Run(ReproduceSettings settings, IProgressSink progress, CancellationToken cancellationToken)

@@ -298,6 +298,38 @@ public sealed class UserTrialFaultTests : IDisposable
         log.ToString().Should().NotContain("warning");
     }
 
+    // ---------------------------------------------------------------- 8. Ctrl+C in explain and evaluate
+
+    [Fact]
+    public void Ctrl_c_during_explain_or_evaluate_reports_cancelled_with_exit_130_and_writes_nothing()
+    {
+        var (init, trained, inputs, targets) = SmallModelFiles();
+        var outPath = Path.Combine(_dir, "A.npy");
+        var curves = Path.Combine(_dir, "C.npy");
+        var maps = Path.Combine(_dir, "M.npy");
+        using (var m = ones(5, 12))
+        {
+            NpyFile.Write(maps, m);
+        }
+
+        CtrlC.Listening = listener => listener.Press();
+        try
+        {
+            Fails(FailureReport.Cancelled, new ExplainCommand(), "--initial", init, "--trained", trained, "--inputs", inputs, "--method", "xwp", "--out", outPath)
+                .Should().Be("xwp explain: cancelled.");
+            Fails(FailureReport.Cancelled, new EvaluateCommand(TextWriter.Null, TextWriter.Null),
+                    "--initial", init, "--trained", trained, "--inputs", inputs, "--targets", targets, "--attributions", maps, "--curves-out", curves)
+                .Should().Be("xwp evaluate: cancelled.");
+        }
+        finally
+        {
+            CtrlC.Listening = null;
+        }
+
+        File.Exists(outPath).Should().BeFalse();
+        File.Exists(curves).Should().BeFalse();
+    }
+
     /// <summary>A trained 12-6-3 FCNN as state_dicts, inputs [5, 12] and targets [5].</summary>
     private (string Init, string Trained, string Inputs, string Targets) SmallModelFiles()
     {
