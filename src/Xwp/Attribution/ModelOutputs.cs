@@ -51,7 +51,8 @@ internal static class ModelOutputs
     /// <summary>
     /// Refuses outputs <c>[M, C]</c> that hold NaN or infinity (every attribution computed from them would be
     /// NaN), and outputs declared <see cref="ModelOutput.Probabilities"/> whose rows are not probabilities
-    /// (values in [0, 1] that sum to 1, within <see cref="ProbabilityTolerance"/>), which are most often logits.
+    /// (values in [0, 1] that sum to 1, within <see cref="ProbabilityTolerance"/>), which are most often logits;
+    /// a single output per row is not checked for probabilities.
     /// </summary>
     /// <exception cref="InvalidOperationException">The outputs are not finite, or not probabilities when declared so.</exception>
     internal static void CheckValues(ExplainableModel model, Tensor raw)
@@ -69,8 +70,9 @@ internal static class ModelOutputs
                 "attributions need finite outputs (check the model's weights and its forward function).");
         }
 
-        if (model.Output != ModelOutput.Probabilities)
+        if (model.Output != ModelOutput.Probabilities || values.dim() != 2 || values.shape[1] == 1)
         {
+            // A single output (e.g. one sigmoid probability) has no row that must sum to 1.
             return;
         }
 
