@@ -4,7 +4,7 @@ namespace Xwp.Cli;
 
 /// <summary>
 /// A small `--name value` parser: every option is declared by the command that reads it, unknown
-/// options and missing values are errors that name the option.
+/// options, missing values and options given twice are errors that name the option.
 /// </summary>
 internal sealed class Arguments
 {
@@ -32,14 +32,21 @@ internal sealed class Arguments
                 }
 
                 var eq = arg.IndexOf('=', StringComparison.Ordinal);
+                var name = eq > 0 ? arg[2..eq] : arg[2..];
+                if (_values.ContainsKey(name) || name == pending)
+                {
+                    // The parser would keep only one of them; which one the user meant is a guess.
+                    throw new UsageException($"--{name} is given twice; give it once (several values go in one comma-separated list where an option takes a list).");
+                }
+
                 if (eq > 0)
                 {
-                    _values[arg[2..eq]] = arg[(eq + 1)..];
+                    _values[name] = arg[(eq + 1)..];
                     pending = null;
                 }
                 else
                 {
-                    pending = arg[2..];
+                    pending = name;
                 }
             }
             else if (pending is not null)

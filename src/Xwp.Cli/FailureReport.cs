@@ -74,6 +74,14 @@ internal static class FailureReport
         // Defects that happen to derive from expected types come first.
         ArgumentNullException or ObjectDisposedException => Internal(e),
 
+        // A model that fails on the inputs (a TorchScript shape error, a tuple output): the inputs or the model are wrong.
+        ModelForwardException => (Failed, OneLine(e.Message)),
+
+        // .NET's argument messages end in " (Parameter 'x')" and "Actual value was 1.": the CLI user never named x.
+        // Where a flag sets the option the library names, the message starts with the flag.
+        ArgumentException a when ExplainMethods.FlagFor(a.ParamName) is { } flag => (Failed, $"{flag}: {OneLine(WithoutParameter(a))}"),
+        ArgumentException a => (Failed, OneLine(WithoutParameter(a))),
+
         // Files: missing, unreadable, damaged, not allowed, or data the library refuses.
         XwpNativeLibraryException or IOException or InvalidDataException or UnauthorizedAccessException
             or ArgumentException or InvalidOperationException or NotSupportedException
@@ -92,9 +100,49 @@ internal static class FailureReport
          $"internal error: {e.GetType().Name}: {FirstLine(e.Message)}. This is a defect in xwp; please report it with the " +
          $"command line (run with {DebugVariable}=1 to print the stack trace).");
 
-    /// <summary>The message on one line (messages that wrap an inner message may hold line breaks).</summary>
-    private static string OneLine(string message) =>
-        string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    /// <summary>
+    /// Library names of settings, as the CLI user writes them: a message that says "use OutputSpace.Probabilities"
+    /// means `--output-space probabilities` on the command line.
+    /// </summary>
+    private static readonly (string Api, string Flag)[] CliNames =
+    [
+        ("OutputSpace.Probabilities", "--output-space probabilities"),
+        ("OutputSpace.Logits", "--output-space logits"),
+        ("ModelOutput.Probabilities", "--model-output probabilities"),
+        ("ModelOutput.Logits", "--model-output logits"),
+    ];
+
+    /// <summary>The message on one line (messages that wrap an inner message may hold line breaks), with library setting names as CLI flags.</summary>
+    private static string OneLine(string message)
+    {
+        var line = string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        foreach (var (api, flag) in CliNames)
+        {
+            line = line.Replace(api, flag, StringComparison.Ordinal);
+        }
+
+        return line;
+    }
+
+    /// <summary>
+    /// An argument exception's own text: without the " (Parameter 'x')" that <see cref="ArgumentException.Message"/>
+    /// appends and the "Actual value was …" line of <see cref="ArgumentOutOfRangeException"/>.
+    /// </summary>
+    internal static string WithoutParameter(ArgumentException e)
+    {
+        var text = e.Message;
+        if (e is ArgumentOutOfRangeException { ActualValue: not null })
+        {
+            var lastBreak = text.LastIndexOf('\n');
+            if (lastBreak >= 0)
+            {
+                text = text[..lastBreak].TrimEnd('\r');
+            }
+        }
+
+        var suffix = $" (Parameter '{e.ParamName}')";
+        return e.ParamName is not null && text.EndsWith(suffix, StringComparison.Ordinal) ? text[..^suffix.Length] : text;
+    }
 
     private static string FirstLine(string message) =>
         message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? string.Empty;

@@ -44,6 +44,30 @@ internal static class OutputPaths
     }
 
     /// <summary>
+    /// Checks output files as <see cref="CheckFiles(ValueTuple{string, string}[])"/> does, and refuses an output that
+    /// names one of the command's input files (the same file after following symbolic links, or a hard link to it), which
+    /// writing would overwrite before, or while, it is read.
+    /// </summary>
+    /// <param name="outputs">The output options and paths (null: not given).</param>
+    /// <param name="inputs">The input options and paths (null: not given).</param>
+    /// <exception cref="UsageException">An output names an input file, or two outputs name the same file.</exception>
+    /// <exception cref="IOException">An output cannot be written.</exception>
+    public static void CheckFiles((string Option, string? Path)[] outputs, params (string Option, string? Path)[] inputs)
+    {
+        foreach (var (option, path) in outputs.Where(o => o.Path is not null))
+        {
+            var input = inputs.FirstOrDefault(i => i.Path is not null && FileKinds.SameFile(path!, i.Path));
+            if (input.Path is not null)
+            {
+                throw new UsageException(
+                    $"--{option} '{path}' is the --{input.Option} file '{input.Path}'; writing it would overwrite an input. Choose another --{option}.");
+            }
+        }
+
+        CheckFiles(outputs);
+    }
+
+    /// <summary>
     /// Checks an output folder: created if missing (with its parents), refused if it is a file, and
     /// probed for writing with <paramref name="probeFile"/>, a file the command will write there.
     /// </summary>

@@ -108,7 +108,9 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         var randomisation = new ParameterRandomisationOptions { Seed = args.Long("randomisation-seed", 0) };
         args.RejectUnknown();
         modelArgs.Validate();
-        OutputPaths.CheckFiles(("curves-out", curvesOut));
+        OutputPaths.CheckFiles(
+            [("curves-out", curvesOut)],
+            [("inputs", inputsPath), ("targets", targetsPath), ("removal-value", removalText), .. mapPaths.Select(m => ("attributions", (string?)m.Path)), .. modelArgs.Files]);
 
         if (!(fraction > 0 && fraction <= 1))
         {
@@ -179,10 +181,12 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
             builder = builder.WithMaps(mapName, maps);
         }
 
+        using var ctrlC = CtrlC.Listen();
         EvaluationReport report;
         try
         {
             report = builder
+                .WithCancellation(ctrlC.Token)
                 .Metrics(metrics)
                 .WithOptions(new EvaluationOptions { BatchSize = batchSize, Limit = limit, KeepCurves = curvesOut is not null })
                 .WithProgress(new StderrProgress(_errors))
@@ -195,7 +199,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         }
         catch (ArgumentOutOfRangeException e) when (ExplainMethods.FlagFor(e.ParamName) is { } flag)
         {
-            throw new UsageException($"{flag}: {e.Message}");
+            throw new UsageException($"{flag}: {FailureReport.WithoutParameter(e)}");
         }
 
         var names = mapPaths.Select(m => m.Name).ToArray();

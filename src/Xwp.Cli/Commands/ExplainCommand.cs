@@ -61,7 +61,9 @@ internal sealed class ExplainCommand : ICommand
 
         var attribution = ExplainMethods.Create(method, space, args);
         args.RejectUnknown();
-        OutputPaths.CheckFiles(("out", outPath));
+        OutputPaths.CheckFiles(
+            [("out", outPath), ("picture", picture)],
+            [("inputs", inputsPath), ("targets", targetsPath), .. modelArgs.Files, .. (checkpoints ?? []).Select(c => ("checkpoints", (string?)c))]);
         if (checkpoints is not null)
         {
             return CheckpointSeriesRun.Run(modelArgs, checkpoints, inputsPath, targetsPath, method, attribution, allClasses, outPath, picture);
@@ -90,7 +92,8 @@ internal sealed class ExplainCommand : ICommand
         Tensor computed;
         try
         {
-            computed = builder.Using(attribution).WithProgress(progress).Compute();
+            using var ctrlC = CtrlC.Listen();
+            computed = builder.Using(attribution).WithProgress(progress).WithCancellation(ctrlC.Token).Compute();
         }
         catch (NotSupportedException e) when (model is not Fcnn)
         {
@@ -101,7 +104,7 @@ internal sealed class ExplainCommand : ICommand
         }
         catch (ArgumentOutOfRangeException e) when (ExplainMethods.FlagFor(e.ParamName) is { } flag)
         {
-            throw new UsageException($"{flag}: {e.Message}");
+            throw new UsageException($"{flag}: {FailureReport.WithoutParameter(e)}");
         }
         finally
         {

@@ -83,7 +83,7 @@ internal static partial class ExplainMethods
         }
         catch (ArgumentOutOfRangeException e) when (e.ParamName is not null && Flags.TryGetValue(e.ParamName, out var flag))
         {
-            throw new UsageException($"{flag}: {e.Message}");
+            throw new UsageException($"{flag}: {FailureReport.WithoutParameter(e)}");
         }
     }
 

@@ -110,9 +110,15 @@ internal static partial class ExplainMethods
         }
         catch (ArgumentOutOfRangeException e)
         {
-            throw new UsageException($"{name}: {e.Message}");
+            // The option the library names (e.g. Epsilon) is set by a flag of the same name in kebab case.
+            var flag = e.ParamName is { Length: > 0 } p && args.Optional(KebabCase(p)) is not null ? $" --{KebabCase(p)}" : string.Empty;
+            throw new UsageException($"{name}{flag}: {FailureReport.WithoutParameter(e)}");
         }
     }
+
+    /// <summary>A library option name as its flag: <c>ImageShape</c> → <c>image-shape</c>.</summary>
+    private static string KebabCase(string name) =>
+        string.Concat(name.Select((c, i) => char.IsUpper(c) ? (i > 0 ? "-" : string.Empty) + char.ToLowerInvariant(c) : c.ToString()));
 
     /// <summary>`--superpixel K` on the `--image-shape` view: a mask of K×K blocks, or null for single features.</summary>
     private static FeatureMask? Superpixels((int Height, int Width) imageShape, int superpixel) =>

@@ -86,6 +86,33 @@ internal static class InputFiles
         }
     }
 
+    /// <summary>
+    /// Reads the inputs of a model that is not an FCNN (<c>[N, ...]</c>, finite) and runs its forward on the
+    /// first row, so that inputs of a shape the model cannot take are reported with the file and its shape.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is bad, or the model fails on its rows; the message names the file, its shape and the model's error.</exception>
+    /// <exception cref="ModelForwardException">The model's forward returns something other than one tensor.</exception>
+    public static Tensor ReadModelBatch(string path, ExplainableModel model)
+    {
+        var batch = ReadBatch(path, "inputs");
+        try
+        {
+            _ = Xwp.Attribution.ModelOutputs.ClassCount(model, batch);
+            return batch;
+        }
+        catch (ModelForwardException e) when (e.InnerException is not InvalidCastException)
+        {
+            var shape = string.Join(", ", batch.shape);
+            batch.Dispose();
+            throw new InvalidDataException($"'{path}' holds inputs of shape [{shape}], which the model cannot take: {e.Reason}", e);
+        }
+        catch
+        {
+            batch.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Refuses a tensor read from <paramref name="path"/> that holds NaN or infinity, naming the first such row and feature.</summary>
     /// <exception cref="InvalidDataException">A value is NaN or infinite.</exception>
     public static void CheckFinite(Tensor values, string path)

@@ -41,7 +41,8 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
         """;
 
     /// <summary>Reads the flags (call before <see cref="Arguments.RejectUnknown"/>).</summary>
-    public static ModelArguments Read(Arguments args) => new(
+    /// <exception cref="UsageException">A flag is given that does not apply to the way the model is named.</exception>
+    public static ModelArguments Read(Arguments args) => RejectInapplicable(args, new(
         args.Optional("initial"),
         args.Optional("trained"),
         args.Optional("model"),
@@ -51,7 +52,35 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
         args.Choice("device", "cpu", new Dictionary<string, string> { ["cpu"] = "cpu", ["cuda"] = "cuda" }),
         args.Threads(0),
         LayerOrderOption(args.Optional("layer-order")),
-        args.Optional("first-layer"));
+        args.Optional("first-layer")));
+
+    /// <summary>
+    /// Refuses flags that would be silently ignored: --activation and --layer-order describe state_dicts
+    /// (--initial/--trained); --model-output describes a --torchscript model.
+    /// </summary>
+    private static ModelArguments RejectInapplicable(Arguments args, ModelArguments read)
+    {
+        var stateDicts = read.Initial is not null || read.Trained is not null;
+        var other = read.ModelPath is not null ? "--model (an .xwp file records its activation and layers)" : read.TorchScript is not null ? "--torchscript (the scripted forward runs as saved)" : null;
+        foreach (var flag in new[] { "activation", "layer-order" })
+        {
+            if (!stateDicts && other is not null && args.Optional(flag) is not null)
+            {
+                throw new UsageException($"--{flag} applies only to --initial/--trained (PyTorch state_dicts), not to {other}.");
+            }
+        }
+
+        if (read.TorchScript is null && args.Optional("model-output") is not null)
+        {
+            throw new UsageException("--model-output applies only to --torchscript; --model and --initial/--trained models return logits.");
+        }
+
+        return read;
+    }
+
+    /// <summary>The model files given, by option, for checks that an output does not overwrite one.</summary>
+    public (string Option, string? Path)[] Files =>
+        [("initial", Initial), ("trained", Trained), ("model", ModelPath), ("torchscript", TorchScript)];
 
     /// <summary>Checks that exactly one way of naming the model was used.</summary>
     /// <exception cref="UsageException">Neither or both were given.</exception>
@@ -141,7 +170,7 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
     /// </summary>
     /// <exception cref="InvalidDataException">The file is bad, not floating point, of rank below 2, has the wrong number of features, or holds a non-finite value.</exception>
     public static Tensor ReadInputs(string path, ExplainableModel model) =>
-        model is Fcnn fcnn ? ReadInputs(path, fcnn) : InputFiles.ReadBatch(path, "inputs");
+        model is Fcnn fcnn ? ReadInputs(path, fcnn) : InputFiles.ReadModelBatch(path, model);
 
     /// <summary>Reads a float array <c>[N, ...]</c> (rank at least 2) as float32, e.g. maps of any shape.</summary>
     /// <exception cref="InvalidDataException">The file is bad, not floating point, or of rank below 2.</exception>

@@ -54,6 +54,11 @@ internal sealed class ReproduceCommand : ICommand
         }
 
         var all = args.Flag("all");
+        if (all && args.Optional("limit") is not null)
+        {
+            throw new UsageException("Give --limit N or --all, not both (--all runs every test image).");
+        }
+
         var limit = args.Int("limit", 1000, min: 1);
         var settings = new ReproduceSettings
         {
@@ -92,21 +97,8 @@ internal sealed class ReproduceCommand : ICommand
             throw new InvalidOperationException("--device cuda was asked for, but CUDA is not available (build with -p:TorchBackend=cuda-linux).");
         }
 
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            return Run(settings, IProgressSink.ForConsole(), cancel.Token);
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-        }
+        using var ctrlC = CtrlC.Listen();
+        return Run(settings, IProgressSink.ForConsole(), ctrlC.Token);
     }
 
     internal static int Run(ReproduceSettings settings, IProgressSink progress, CancellationToken cancellationToken)
@@ -117,10 +109,12 @@ internal sealed class ReproduceCommand : ICommand
         var results = new List<DatasetResult>();
         foreach (var dataset in settings.Datasets)
         {
-            if (dataset == "fashion-mnist" && !Xwp.Datasets.IsFashionMnistAvailable(settings.FashionMnistPath))
+            if (dataset == "fashion-mnist" && Xwp.Data.FashionMnistFiles.Missing(settings.FashionMnistPath) is { } missing)
             {
-                progress.Warn("Fashion-MNIST is not installed: skipped. On Debian/Ubuntu: apt-get install dataset-fashion-mnist; " +
-                              "elsewhere pass --fashion-mnist DIR or set XWP_FASHION_MNIST.");
+                progress.Warn(settings.FashionMnistPath is null
+                    ? "Fashion-MNIST is not installed: skipped. On Debian/Ubuntu: apt-get install dataset-fashion-mnist; " +
+                      "elsewhere pass --fashion-mnist DIR or set XWP_FASHION_MNIST."
+                    : $"Fashion-MNIST skipped: --fashion-mnist {missing}");
                 continue;
             }
 

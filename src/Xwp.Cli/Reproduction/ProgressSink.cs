@@ -18,7 +18,7 @@ internal interface IProgressSink
     static IProgressSink ForConsole() =>
         !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive
             ? new SpectreProgressSink()
-            : new PlainProgressSink(Console.Out);
+            : new PlainProgressSink(Console.Out, warnings: Console.Error);
 }
 
 /// <summary>Spectre.Console progress bars, one per phase.</summary>
@@ -39,11 +39,17 @@ internal sealed class SpectreProgressSink : IProgressSink
 
     public void Line(string text) => AnsiConsole.MarkupLine(Markup.Escape(text));
 
-    public void Warn(string text) => AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(text)}");
+    /// <summary>Warnings go to standard error, so that standard output holds only the run's progress and results.</summary>
+    private static readonly IAnsiConsole Errors = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+
+    public void Warn(string text) => Errors.MarkupLine($"[yellow]warning:[/] {Markup.Escape(text)}");
 }
 
-/// <summary>Plain lines: when a phase starts, every few seconds while it runs, and when it ends.</summary>
-internal sealed class PlainProgressSink(TextWriter writer, double intervalSeconds = 10) : IProgressSink
+/// <summary>
+/// Plain lines: when a phase starts, every few seconds while it runs, and when it ends; warnings go to
+/// <paramref name="warnings"/> (standard error from the console; the same writer when null).
+/// </summary>
+internal sealed class PlainProgressSink(TextWriter writer, double intervalSeconds = 10, TextWriter? warnings = null) : IProgressSink
 {
     public T Phase<T>(string title, long total, Func<Action<long>, T> work)
     {
@@ -62,5 +68,5 @@ internal sealed class PlainProgressSink(TextWriter writer, double intervalSecond
 
     public void Line(string text) => writer.WriteLine(text);
 
-    public void Warn(string text) => writer.WriteLine($"warning: {text}");
+    public void Warn(string text) => (warnings ?? writer).WriteLine($"warning: {text}");
 }

@@ -9,6 +9,9 @@ internal static class FashionMnistFiles
     public static readonly IReadOnlyList<string> ClassNames =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
+    /// <summary>The four IDX files, each raw or .gz.</summary>
+    private static readonly string[] Stems = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
+
     /// <summary>The folder to read and why: the given path, else the environment variable, else Debian's folder.</summary>
     public static (string Folder, string How) Locate(string? path)
     {
@@ -35,18 +38,28 @@ internal static class FashionMnistFiles
     }
 
     /// <summary>Whether the default locations (environment variable or Debian's folder) hold Fashion-MNIST.</summary>
-    public static bool IsAvailable(string? path = null)
+    public static bool IsAvailable(string? path = null) => Missing(path) is null;
+
+    /// <summary>
+    /// Why Fashion-MNIST cannot be read from <paramref name="path"/> (or the default places): the folder problem,
+    /// or which of the four files are missing in which folder; null when all four are there.
+    /// </summary>
+    public static string? Missing(string? path = null)
     {
+        string folder;
         try
         {
-            var (folder, _) = Locate(path);
-            return new[] { "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" }
-                .All(p => FindPart(folder, p) is not null);
+            (folder, _) = Locate(path);
         }
-        catch (XwpDataException)
+        catch (XwpDataException e)
         {
-            return false;
+            return e.Message;
         }
+
+        var missing = Stems.Where(p => FindPart(folder, p) is null).ToList();
+        return missing.Count == 0
+            ? null
+            : $"'{folder}' has no {string.Join(", ", missing)} (raw or .gz); Fashion-MNIST needs all four of {string.Join(", ", Stems)}.";
     }
 
     public static LabeledPixels Read(string folder, DatasetSplit split) => split switch

@@ -21,7 +21,10 @@ internal static class ModelOutputs
     /// The outputs a method measures from what the model returned (<paramref name="raw"/>, <c>[M, C]</c>):
     /// softmax of logits, or probabilities as they are.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The output is not <c>[M, C]</c>, or logits are asked of a model that returns probabilities.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The output is not <c>[M, C]</c>, holds NaN or infinity, is declared probabilities but its rows do not lie in
+    /// [0, 1] and sum to 1, or logits are asked of a model that returns probabilities.
+    /// </exception>
     public static Tensor FromModel(ExplainableModel model, Tensor raw, OutputSpace space, long rows)
     {
         if (raw.dim() == 1 && raw.shape[0] == rows)
@@ -35,6 +38,8 @@ internal static class ModelOutputs
             throw new InvalidOperationException(
                 $"The model's forward function returned shape {InputValidation.Shape(raw)} for {rows} input row(s); expected [{rows}, C] (one row of class scores per input), or [{rows}] / [{rows}, 1] for a single output.");
         }
+
+        CheckValues(model, raw);
 
         if (model.Output == ModelOutput.Logits || raw.shape[1] == 1)
         {
@@ -50,13 +55,61 @@ internal static class ModelOutputs
         return raw.to(float32);
     }
 
+    /// <summary>The tolerance on probabilities: each within [-tol, 1 + tol], each row's sum within 1 ± tol.</summary>
+    internal const double ProbabilityTolerance = 1e-3;
+
+    /// <summary>
+    /// Refuses outputs <c>[M, C]</c> that hold NaN or infinity (every attribution computed from them would be
+    /// NaN), and outputs declared <see cref="ModelOutput.Probabilities"/> whose rows are not probabilities
+    /// (values in [0, 1] that sum to 1, within <see cref="ProbabilityTolerance"/>), which are most often logits;
+    /// a single output per row is not checked for probabilities.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The outputs are not finite, or not probabilities when declared so.</exception>
+    internal static void CheckValues(ExplainableModel model, Tensor raw)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var values = raw.detach();
+        if (!values.isfinite().all().item<bool>())
+        {
+            var nan = values.isnan().sum().item<long>();
+            var infinite = values.isinf().sum().item<long>();
+            var what = string.Join(" and ", new[] { nan > 0 ? $"{nan} NaN" : null, infinite > 0 ? $"{infinite} infinite" : null }.Where(w => w is not null));
+            throw new InvalidOperationException(
+                $"The model returned {what} values among its {values.numel()} outputs {InputValidation.Shape(values)} for a batch of {values.shape[0]} input row(s); " +
+                "attributions need finite outputs (check the model's weights and its forward function).");
+        }
+
+        if (model.Output != ModelOutput.Probabilities || values.dim() != 2 || values.shape[1] == 1)
+        {
+            // A single output (e.g. one sigmoid probability) has no row that must sum to 1.
+            return;
+        }
+
+        var sums = values.to(float64).sum(1);
+        var worstSum = sums.sub(1).abs().max().item<double>();
+        var min = values.min().item<float>();
+        var max = values.max().item<float>();
+        if (min < -ProbabilityTolerance || max > 1 + ProbabilityTolerance || worstSum > ProbabilityTolerance)
+        {
+            var row = sums.sub(1).abs().argmax().item<long>();
+            throw new InvalidOperationException(
+                $"The model is declared to return probabilities (ModelOutput.Probabilities), but its outputs are not: they range from " +
+                $"{min.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)} to {max.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)} and row {row} sums to " +
+                $"{sums[row].item<double>().ToString("G6", System.Globalization.CultureInfo.InvariantCulture)} (probabilities lie in [0, 1] and each row sums to 1). " +
+                "If it returns logits, use ModelOutput.Logits.");
+        }
+    }
+
     /// <summary>Outputs <c>[M, C]</c> of the model for inputs <c>[M, …]</c> (no gradient).</summary>
     public static Tensor Evaluate(ExplainableModel model, Tensor inputs, OutputSpace space)
     {
         using var noGrad = no_grad();
         if (model.FcnnParameters is { } fcnn && inputs.dim() == 2)
         {
-            return FromLogits(fcnn.Logits(inputs), space);
+            var logits = fcnn.Logits(inputs);
+            CheckValues(model, logits);
+            return FromLogits(logits, space);
         }
 
         return FromModel(model, model.Forward(inputs), space, inputs.shape[0]);
@@ -104,6 +157,7 @@ internal static class ModelOutputs
                 $"The model's forward function returned shape {InputValidation.Shape(raw)} for one input row of shape {InputValidation.Shape(inputs.narrow(0, 0, 1))}; expected [1, C] (one row of class scores per input), or [1] / [1, 1] for a single output.");
         }
 
+        CheckValues(model, raw);
         return checked((int)raw.shape[1]);
     }
 

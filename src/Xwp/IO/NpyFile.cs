@@ -151,10 +151,7 @@ public static class NpyFile
     private static Tensor ReadChecked(string path, ScalarType[]? accepted, int? rank, ScalarType? convertTo)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"The .npy file '{path}' does not exist.", path);
-        }
+        FileKinds.CheckReadable(path, ".npy file");
 
         XwpRuntime.EnsureInitialized();
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);

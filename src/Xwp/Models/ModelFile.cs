@@ -52,10 +52,7 @@ internal static class ModelFile
 
     public static (FcnnSnapshot Initial, FcnnSnapshot? Trained) Read(string path)
     {
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
-        }
+        IO.FileKinds.CheckReadable(path, "model file");
 
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length < Magic.Length + 32 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))

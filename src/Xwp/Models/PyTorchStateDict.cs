@@ -14,10 +14,7 @@ internal static partial class PyTorchStateDict
 {
     public static FcnnSnapshot Read(string path, PyTorchImportOptions options)
     {
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"PyTorch state_dict '{path}' does not exist.", path);
-        }
+        IO.FileKinds.CheckReadable(path, "PyTorch state_dict");
 
         CheckZipArchive(path);
 

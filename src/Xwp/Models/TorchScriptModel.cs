@@ -63,10 +63,7 @@ public sealed class TorchScriptModel : ExplainableModel, IDisposable
             throw new ArgumentOutOfRangeException(nameof(output), output, "Unknown model output.");
         }
 
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"The TorchScript file '{path}' does not exist.", path);
-        }
+        IO.FileKinds.CheckReadable(path, "TorchScript file");
 
         XwpRuntime.EnsureInitialized();
         jit.ScriptModule<Tensor, Tensor> module;
@@ -85,10 +82,31 @@ public sealed class TorchScriptModel : ExplainableModel, IDisposable
 
     /// <inheritdoc/>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
+    /// <exception cref="ModelForwardException">
+    /// The module failed on these inputs (e.g. a shape it cannot take; <see cref="ModelForwardException.Reason"/> holds the
+    /// interpreter's error line), or its forward returned something other than one tensor (e.g. a tuple).
+    /// </exception>
     public override Tensor Forward(Tensor inputs)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _module.call(inputs);
+        try
+        {
+            return _module.call(inputs);
+        }
+        catch (System.Runtime.InteropServices.ExternalException e) when (e.Message.Contains("TorchScript interpreter", StringComparison.Ordinal))
+        {
+            var reason = InterpreterError(e.Message);
+            throw new ModelForwardException(
+                $"The TorchScript model '{Path}' failed on inputs of shape [{string.Join(", ", inputs.shape)}]: {reason}", reason, inputs.shape, e);
+        }
+        catch (InvalidCastException e)
+        {
+            const string reason = "the model returned a tuple or another non-tensor value; Xwp needs a module whose forward returns one tensor [N, C]";
+            var what = e.Message.Contains("ValueTuple", StringComparison.Ordinal) ? "a tuple" : "a value that is not one tensor";
+            throw new ModelForwardException(
+                $"The TorchScript model '{Path}' returned {what}; Xwp needs a module whose forward returns one tensor [N, C] (return only the class scores, e.g. out[0]).",
+                reason, inputs.shape, e);
+        }
     }
 
     /// <summary>Releases the loaded module.</summary>
@@ -108,4 +126,20 @@ public sealed class TorchScriptModel : ExplainableModel, IDisposable
     internal override IDisposable BeginExplaining() => new Models.EvalMode(_module);
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+
+    /// <summary>
+    /// The useful line of a TorchScript interpreter failure: the last <c>SomethingError: text</c> line of its
+    /// traceback, without the error type (or the last non-empty line when there is none).
+    /// </summary>
+    internal static string InterpreterError(string message)
+    {
+        var lines = message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var error = lines.LastOrDefault(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^[A-Za-z_.]*(Error|Exception): "));
+        if (error is null)
+        {
+            return lines.LastOrDefault() ?? message;
+        }
+
+        return error[(error.IndexOf(": ", StringComparison.Ordinal) + 2)..];
+    }
 }
