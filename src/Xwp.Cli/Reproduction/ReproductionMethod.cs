@@ -40,7 +40,7 @@ internal sealed record ReproductionMethod(string Key, string Display, string? Pa
             new("ig", "Integrated Gradients", "IG", "baseline 0, 50 steps, Gauss–Legendre", Attributions.IntegratedGradients(ig), ig),
             new("lrp", "LRP (ε)", "LRP", "ε = 1e-9, from the target's logit", Attributions.Lrp(lrp), lrp),
             new("xwp", "XWP", "XWP", "probabilities, rank-1", Attributions.Xwp(xwp), xwp),
-            new("xwpc", "XWP^c", "XWP^c", "by itself (docs/methods.md#the-sign-of-xwpc), probabilities, rank-1", Attributions.XwpComplement(xwpc), xwpc),
+            new("xwpc", "XWP^c", "XWP^c", "by itself (methods.md#the-sign-of-xwpc), probabilities, rank-1", Attributions.XwpComplement(xwpc), xwpc),
             new("svs", "Shapley value sampling (2×2 superpixels)", null, $"25 permutations, 2×2 superpixels, baseline 0, seed {seed}",
                 Attributions.ShapleyValueSampling(svs), svs),
             new("random", "Random (sanity)", null, $"uniform, seed {seed}", Attributions.Random(random), random, IsSanityRow: true),
