@@ -355,7 +355,8 @@ internal sealed class BenchCommand : ICommand
     internal static Tensor Run(Fcnn model, Tensor inputs, AttributionMethod method) =>
         model.Explain(inputs).Using(method).Compute();
 
-    private static (double Seconds, Tensor Result) Time(Func<Tensor> run, int repeat)
+    /// <summary>The best wall time of <paramref name="repeat"/> runs, and the last run's result (the earlier ones are disposed).</summary>
+    internal static (double Seconds, Tensor Result) Time(Func<Tensor> run, int repeat)
     {
         Tensor? result = null;
         var best = double.MaxValue;

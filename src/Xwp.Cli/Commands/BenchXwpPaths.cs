@@ -38,8 +38,8 @@ internal static class BenchXwpPaths
 
                 Explain(fcnn, inputs.narrow(0, 0, 1)).Dispose();
                 Explain(generic, inputs.narrow(0, 0, 1)).Dispose();
-                var (fast, fastMap) = Time(() => Explain(fcnn, inputs), repeat);
-                var (slow, slowMap) = Time(() => Explain(generic, inputs), repeat);
+                var (fast, fastMap) = BenchCommand.Time(() => Explain(fcnn, inputs), repeat);
+                var (slow, slowMap) = BenchCommand.Time(() => Explain(generic, inputs), repeat);
                 using (fastMap)
                 using (slowMap)
                 using (var diff = fastMap.sub(slowMap).abs().max())
@@ -51,20 +51,5 @@ internal static class BenchXwpPaths
         }
 
         return 0;
-    }
-
-    private static (double Seconds, Tensor Result) Time(Func<Tensor> run, int repeat)
-    {
-        Tensor? result = null;
-        var best = double.MaxValue;
-        for (var i = 0; i < repeat; i++)
-        {
-            result?.Dispose();
-            var watch = Stopwatch.StartNew();
-            result = run();
-            best = Math.Min(best, watch.Elapsed.TotalSeconds);
-        }
-
-        return (best, result!);
     }
 }
