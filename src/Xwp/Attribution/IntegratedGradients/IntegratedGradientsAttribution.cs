@@ -36,20 +36,44 @@ internal sealed class IntegratedGradientsAttribution(IntegratedGradientsOptions 
     internal Tensor Forward(AttributionBatch batch)
     {
         var x = batch.Inputs;
-        var shape = x.shape;
-        var rows = shape[0];
-        var one = shape.Skip(1).ToArray();
         var baseline = Options.Baseline.ForBatch(x, batch.Offset, "Baseline");
         var difference = x.sub(baseline);
+        var points = Options.InternalBatchSize ?? ForwardChunks.Rows(batch.Model, batch.Features, Options.MemoryBudgetBytes, extraFloatsPerRow: 2 * batch.Features, backward: true);
+        var summed = WeightedGradientSum(batch, baseline, difference, points, (path, targets) => ModelOutputs.TargetGradient(batch.Model, path, targets, Options.OutputSpace));
+        return difference.mul_(summed);
+    }
+
+    private Tensor FirstLayer(AttributionBatch batch, Fcnn model)
+    {
+        var net = model.Trained;
+        var x = batch.Inputs;
+        var baseline = Options.Baseline.ForBatch(x, batch.Offset, "Baseline");
+        var hx = net.FirstLayer(x);
+        var hb = net.FirstLayer(baseline);
+        var hidden = hx.shape[1];
+        var points = Options.InternalBatchSize ?? ForwardChunks.Rows(model, Options.MemoryBudgetBytes, extraFloatsPerRow: 2 * hidden, copies: 4);
+        var summed = WeightedGradientSum(batch, hb, hx.sub(hb), points, (h, targets) => HeadGradient(net, h, targets));
+        return x.sub(baseline).mul_(summed.matmul(net.Weights[0]));
+    }
+
+    /// <summary>
+    /// <c>Σ_k w_k g(start + α_k · delta)</c> per row, of <paramref name="start"/>'s shape <c>[N, …]</c>: the path
+    /// points of a chunk of rows and quadrature steps (at most <paramref name="points"/> of them) go to
+    /// <paramref name="gradient"/> together, with each point's target. Both paths of the method run this
+    /// loop, in the input space or in the first layer's pre-activation space.
+    /// </summary>
+    private Tensor WeightedGradientSum(AttributionBatch batch, Tensor start, Tensor delta, long points, Func<Tensor, Tensor, Tensor> gradient)
+    {
+        var rows = start.shape[0];
+        var one = start.shape.Skip(1).ToArray();
+        var broadcast = Enumerable.Repeat(1L, one.Length).ToArray();
         var (alphaValues, weightValues) = Quadrature.Nodes(Options.Rule, Options.Steps);
         var steps = (long)alphaValues.Length;
-        var alphas = tensor(alphaValues, float32).to(x.device);
-        var weights = tensor(weightValues, float32).to(x.device);
-        var points = Options.InternalBatchSize ?? ForwardChunks.Rows(batch.Model, batch.Features, Options.MemoryBudgetBytes, extraFloatsPerRow: 2 * batch.Features, backward: true);
+        var alphas = tensor(alphaValues, float32).to(start.device);
+        var weights = tensor(weightValues, float32).to(start.device);
         var rowsPerChunk = Math.Max(1, points / steps);
         var stepsPerChunk = Math.Min(steps, points);
-        var broadcast = Enumerable.Repeat(1L, one.Length).ToArray();
-        var summed = zeros_like(x);
+        var summed = zeros_like(start);
         for (long r = 0; r < rows; r += rowsPerChunk)
         {
             var nr = Math.Min(rowsPerChunk, rows - r);
@@ -59,53 +83,14 @@ internal sealed class IntegratedGradientsAttribution(IntegratedGradientsOptions 
                 using var scope = NewDisposeScope();
                 var ns = Math.Min(stepsPerChunk, steps - s);
                 var a = alphas.narrow(0, s, ns).view([1, ns, .. broadcast]);
-                var path = baseline.narrow(0, r, nr).unsqueeze(1).add(difference.narrow(0, r, nr).unsqueeze(1).mul(a)).view([nr * ns, .. one]);
+                var path = start.narrow(0, r, nr).unsqueeze(1).add(delta.narrow(0, r, nr).unsqueeze(1).mul(a)).view([nr * ns, .. one]);
                 var targets = batch.Targets.narrow(0, r, nr).repeat_interleave(ns);
-                var gradient = ModelOutputs.TargetGradient(batch.Model, path, targets, Options.OutputSpace).view([nr, ns, .. one]);
-                summed.narrow(0, r, nr).add_(gradient.mul_(weights.narrow(0, s, ns).view([1, ns, .. broadcast])).sum(1));
+                var g = gradient(path, targets).view([nr, ns, .. one]);
+                summed.narrow(0, r, nr).add_(g.mul_(weights.narrow(0, s, ns).view([1, ns, .. broadcast])).sum(1));
             }
         }
 
-        return difference.mul_(summed);
-    }
-
-    private Tensor FirstLayer(AttributionBatch batch, Fcnn model)
-    {
-        var net = model.Trained;
-        var x = batch.Inputs;
-        var rows = x.shape[0];
-        var baseline = Options.Baseline.ForBatch(x, batch.Offset, "Baseline");
-        var hx = net.FirstLayer(x);
-        var hb = net.FirstLayer(baseline);
-        var dh = hx.sub(hb);
-        var hidden = hx.shape[1];
-
-        var (alphaValues, weightValues) = Quadrature.Nodes(Options.Rule, Options.Steps);
-        var steps = (long)alphaValues.Length;
-        var alphas = tensor(alphaValues, float32).to(x.device);
-        var weights = tensor(weightValues, float32).to(x.device);
-        var points = Options.InternalBatchSize ?? ForwardChunks.Rows(model, Options.MemoryBudgetBytes, extraFloatsPerRow: 2 * hidden, copies: 4);
-        var rowsPerChunk = Math.Max(1, points / steps);
-        var stepsPerChunk = Math.Min(steps, points);
-
-        var summed = zeros(rows, hidden, dtype: float32, device: x.device);
-        for (long r = 0; r < rows; r += rowsPerChunk)
-        {
-            var nr = Math.Min(rowsPerChunk, rows - r);
-            for (long s = 0; s < steps; s += stepsPerChunk)
-            {
-                batch.CancellationToken.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var ns = Math.Min(stepsPerChunk, steps - s);
-                var a = alphas.narrow(0, s, ns).view(1, ns, 1);
-                var h = hb.narrow(0, r, nr).unsqueeze(1).add(dh.narrow(0, r, nr).unsqueeze(1).mul(a)).view(nr * ns, hidden);
-                var targets = batch.Targets.narrow(0, r, nr).repeat_interleave(ns);
-                var gradient = HeadGradient(net, h, targets).view(nr, ns, hidden);
-                summed.narrow(0, r, nr).add_(gradient.mul_(weights.narrow(0, s, ns).view(1, ns, 1)).sum(1));
-            }
-        }
-
-        return x.sub(baseline).mul_(summed.matmul(net.Weights[0]));
+        return summed;
     }
 
     internal override Tensor[] Diagnose(AttributionBatch batch, Tensor map)
