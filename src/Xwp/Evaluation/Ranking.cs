@@ -41,7 +41,7 @@ internal static class Ranking
     /// <summary>Softmax probability of each row's target; <paramref name="logits"/> is <c>[B, C]</c> or <c>[B, S, C]</c>.</summary>
     public static Tensor TargetProbabilities(Tensor logits, Tensor targets)
     {
-        var probabilities = logits.softmax(-1);
+        var probabilities = Attribution.ModelOutputs.Softmax(logits);
         if (logits.dim() == 2)
         {
             return probabilities.gather(1, targets.unsqueeze(1)).squeeze(1);

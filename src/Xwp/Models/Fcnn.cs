@@ -87,7 +87,8 @@ public sealed class Fcnn : ExplainableModel, IDisposable
                 x => trained.FirstLayer(x),
                 trained.HeadInPlace,
                 Attribution.ModelOutputs.FromLogits,
-                budget => Attribution.ForwardChunks.Rows(this, budget));
+                budget => Attribution.ForwardChunks.Rows(this, budget),
+                trained.Activation == Activation.ReLU && trained.Weights.Count > 1 ? trained.HeadAfterActivationInPlace : null);
         }
     }
 
@@ -253,7 +254,7 @@ public sealed class Fcnn : ExplainableModel, IDisposable
     public Tensor Probabilities(Tensor inputs)
     {
         using var scope = NewDisposeScope();
-        return Logits(inputs).softmax(1).MoveToOuterDisposeScope();
+        return Attribution.ModelOutputs.Softmax(Logits(inputs)).MoveToOuterDisposeScope();
     }
 
     /// <summary>The predicted class <c>[N]</c> (int64) of the trained network θ; a new tensor.</summary>

@@ -79,6 +79,21 @@ internal sealed class FcnnSnapshot : IDisposable
         return h;
     }
 
+    /// <summary>
+    /// Like <see cref="HeadInPlace"/> for an argument that already holds the first layer's activations (the first
+    /// activation applied): the layers after it, overwriting the argument.
+    /// </summary>
+    public Tensor HeadAfterActivationInPlace(Tensor firstActivation)
+    {
+        var h = F.linear(firstActivation, _weights[1], _biases[1]);
+        for (var layer = 2; layer < _weights.Length; layer++)
+        {
+            h = F.linear(ActivateInPlace(h), _weights[layer], _biases[layer]);
+        }
+
+        return h;
+    }
+
     /// <summary>The network after the first linear layer — the paper's black box g — from first-layer pre-activations to logits.</summary>
     public Tensor Head(Tensor firstPreActivation)
     {

@@ -10,6 +10,12 @@ namespace Xwp.Models;
 /// </summary>
 internal sealed record FirstLinear(string Name, Tensor Weight, Tensor? Bias, Func<Tensor, Tensor>? Rest)
 {
+    /// <summary>
+    /// When the layer after the first Linear is a ReLU: the layers after that ReLU as a function of its output
+    /// (the rank-1 path applies the ReLU while it builds its rows); null otherwise.
+    /// </summary>
+    public Func<Tensor, Tensor>? RestAfterReLU { get; init; }
+
     /// <summary>The weight's state_dict key.</summary>
     public string WeightName => Name + ".weight";
 
@@ -71,7 +77,18 @@ internal sealed record FirstLinear(string Name, Tensor Weight, Tensor? Bias, Fun
         }
 
         parameters.TryGetValue(layer + ".bias", out var bias);
-        return new FirstLinear(layer, weight, bias, sequential ? RestOf(module, children, layer, layout) : null);
+        if (!sequential)
+        {
+            return new FirstLinear(layer, weight, bias, null);
+        }
+
+        var position = children.FindIndex(c => c.name == layer);
+        var reluNext = position >= 0 && position + 1 < children.Count &&
+            (children[position + 1].module is TorchSharp.Modules.ReLU || (layout?.TypeOf(children[position + 1].name) == "ReLU"));
+        return new FirstLinear(layer, weight, bias, RestOf(module, children, layer, layout, skip: 0))
+        {
+            RestAfterReLU = reluNext ? RestOf(module, children, layer, layout, skip: 1) : null,
+        };
     }
 
     /// <summary>What to say when the first layer is not Linear.</summary>
@@ -79,7 +96,7 @@ internal sealed record FirstLinear(string Name, Tensor Weight, Tensor? Bias, Fun
         "XWP and XWP^c perturb the weights of a first Linear layer over the (flattened) input. " +
         "Occlusion, feature ablation, KernelSHAP, Shapley value sampling, RISE, Integrated Gradients, saliency, Input×Gradient, random and input magnitude work on any model; LRP on Sequential chains of known layers.";
 
-    private static Func<Tensor, Tensor>? RestOf(nn.Module module, List<(string name, nn.Module module)> children, string layer, ScriptLayout? layout)
+    private static Func<Tensor, Tensor>? RestOf(nn.Module module, List<(string name, nn.Module module)> children, string layer, ScriptLayout? layout, int skip)
     {
         var index = children.FindIndex(c => c.name == layer);
         if (index < 0 || children.Take(index).Any(c => TypeName(c.module, layout, c.name) != "Flatten"))
@@ -87,7 +104,7 @@ internal sealed record FirstLinear(string Name, Tensor Weight, Tensor? Bias, Fun
             return null;
         }
 
-        var rest = children.Skip(index + 1).Select(c => c.module).ToArray();
+        var rest = children.Skip(index + 1 + skip).Select(c => c.module).ToArray();
         if (module is jit.ScriptModule)
         {
             var scripted = rest.Cast<jit.ScriptModule>().ToArray();

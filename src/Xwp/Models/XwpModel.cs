@@ -27,6 +27,7 @@ public sealed class XwpModel : ExplainableModel, IDisposable
     private readonly Tensor _initial;
     private readonly Func<Tensor, Tensor>? _rest;
     private readonly bool _ownsInner;
+    private readonly bool _customRest;
     private bool _disposed;
 
     private XwpModel(ExplainableModel inner, FirstLinear first, FirstLayerSnapshot initial, Func<Tensor, Tensor>? rest, bool ownsInner = false)
@@ -48,6 +49,7 @@ public sealed class XwpModel : ExplainableModel, IDisposable
         }
 
         _rest = rest ?? first.Rest;
+        _customRest = rest is not null;
     }
 
     /// <summary>The wrapped model, as every method other than XWP and XWP^c sees it.</summary>
@@ -147,7 +149,8 @@ public sealed class XwpModel : ExplainableModel, IDisposable
         _rest is null ? null : x => nn.functional.linear(x, _first.Weight.detach(), _first.Bias?.detach()),
         _rest,
         (raw, space) => ModelOutputs.FromModel(this, raw, space, raw.dim() > 0 ? raw.shape[0] : 0),
-        budget => ForwardChunks.Rows(_inner, _first.Weight.shape[0], budget));
+        budget => ForwardChunks.Rows(_inner, _first.Weight.shape[0], budget),
+        _customRest ? null : _first.RestAfterReLU);
 
     internal override void ThrowIfNotReady()
     {

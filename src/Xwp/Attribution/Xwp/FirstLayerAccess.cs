@@ -15,6 +15,11 @@ namespace Xwp.Attribution.Xwp;
 /// <param name="Rest">First-layer pre-activations <c>[M, H]</c> → raw outputs <c>[M, C]</c>; it may overwrite its argument. Null when the model does not split.</param>
 /// <param name="ToOutputs">Raw outputs → what f measures in the given output space.</param>
 /// <param name="ChunkRows">Pre-activation rows per pass of <see cref="Rest"/> for a memory budget in bytes.</param>
+/// <param name="RestAfterReLU">
+/// When the rest begins with a ReLU of the first pre-activation: the rest after that ReLU, from activations
+/// <c>[M, H]</c> to raw outputs <c>[M, C]</c> (it may overwrite its argument), so that the rank-1 path applies the
+/// ReLU while it builds the perturbed rows. Null otherwise.
+/// </param>
 internal sealed record FirstLayerAccess(
     Tensor Weight,
     Tensor Initial,
@@ -22,7 +27,8 @@ internal sealed record FirstLayerAccess(
     Func<Tensor, Tensor>? FirstPreActivation,
     Func<Tensor, Tensor>? Rest,
     Func<Tensor, OutputSpace, Tensor> ToOutputs,
-    Func<long, long> ChunkRows)
+    Func<long, long> ChunkRows,
+    Func<Tensor, Tensor>? RestAfterReLU = null)
 {
     /// <summary>Whether the rank-1 path applies.</summary>
     public bool Splits => FirstPreActivation is not null && Rest is not null;

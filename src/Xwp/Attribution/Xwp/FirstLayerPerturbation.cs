@@ -93,24 +93,27 @@ internal static class FirstLayerPerturbation
         // training) changes nothing: skipping it is exact and keeps its score at the value above.
         var changed = deltaT.ne(0).any(1);
         var nonzero = x.ne(0).logical_and(changed.unsqueeze(0)).nonzero();
-        var image = nonzero.select(1, 0);
-        var feature = nonzero.select(1, 1);
+        var image = nonzero.select(1, 0).contiguous();
+        var feature = nonzero.select(1, 1).contiguous();
         var flat = image.mul(features).add(feature);
-        var values = x.reshape(-1).index_select(0, flat);
+        var factors = x.reshape(-1).index_select(0, flat).mul_(direction).contiguous();
         var pairs = nonzero.shape[0];
-        var chunk = model.ChunkRows(memoryBudgetBytes);
+        var chunk = Math.Min(model.ChunkRows(memoryBudgetBytes), Math.Max(1, pairs));
         var resultFlat = indicator is null ? result.view(-1, classes) : result.view(-1);
         var scale = perturbation == Perturbation.KeepFeature && sign == ComplementSign.ByItself ? -1.0 : 1.0;
 
+        // One buffer for every chunk's perturbed rows: the rest may overwrite it, and the next chunk refills it.
+        var afterReLU = model.RestAfterReLU;
+        using var buffer = empty(chunk, start.shape[1], dtype: start.dtype, device: start.device);
         for (long p = 0; p < pairs; p += chunk)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var n = Math.Min(chunk, pairs - p);
             var img = image.narrow(0, p, n);
-            var perturbed = start.index_select(0, img)
-                .addcmul_(deltaT.index_select(0, feature.narrow(0, p, n)), values.narrow(0, p, n).unsqueeze(1), value: direction);
-            var f = model.ToOutputs(rest(perturbed), space);
+            var perturbed = buffer.narrow(0, 0, n);
+            PerturbedRows.Fill(start, deltaT, img, feature.narrow(0, p, n), factors.narrow(0, p, n), relu: afterReLU is not null, perturbed);
+            var f = model.ToOutputs(afterReLU is null ? rest(perturbed) : afterReLU(perturbed), space);
             var score = Combine(reference.index_select(0, img).sub_(f), indicator?.index_select(0, img));
             if (scale != 1.0)
             {
