@@ -23,6 +23,7 @@ internal static class InputFiles
                 throw new InvalidDataException($"'{path}' has {matrix.shape[1]} features per row; the model takes {features}.");
             }
 
+            CheckNotEmpty(matrix, path);
             CheckFinite(matrix, path);
             return matrix;
         }
@@ -76,6 +77,7 @@ internal static class InputFiles
         var batch = ModelArguments.ReadBatch(path, what);
         try
         {
+            CheckNotEmpty(batch, path);
             CheckFinite(batch, path);
             return batch;
         }
@@ -110,6 +112,15 @@ internal static class InputFiles
         {
             batch.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Refuses a file without rows (<c>[0, …]</c>), naming it: there is nothing to explain or evaluate.</summary>
+    private static void CheckNotEmpty(Tensor batch, string path)
+    {
+        if (batch.shape[0] == 0)
+        {
+            throw new InvalidDataException($"'{path}' holds no rows (shape [{string.Join(", ", batch.shape)}]); give at least one.");
         }
     }
 

@@ -72,6 +72,19 @@ public sealed class CliFailureTests : IDisposable
     }
 
     [Fact]
+    public void An_inputs_file_without_rows_is_named()
+    {
+        var (init, trained) = Pair();
+        using var values = zeros(0, 12);
+        var x = P("X0.npy");
+        NpyFile.Write(x, values);
+
+        var err = Fails(1, new ExplainCommand(), "--initial", init, "--trained", trained, "--inputs", x, "--method", "xwp", "--out", P("A.npy"));
+
+        err.Should().Be($"xwp explain: '{x}' holds no rows (shape [0, 12]); give at least one.");
+    }
+
+    [Fact]
     public void Random_bytes_as_a_state_dict_are_called_not_a_pytorch_file()
     {
         var (init, _) = Pair();
