@@ -70,6 +70,21 @@ internal sealed record FirstLinear(string Name, Tensor Weight, Tensor? Bias, Fun
             throw new ArgumentException($"The layer '{layer}' is a {type}, not a Linear layer: {NotLinear}");
         }
 
+        if (sequential)
+        {
+            // In a Sequential the order of the children is the forward order: a named layer with anything but
+            // Flatten before it does not see the input, whatever its input size.
+            var top = layer.Split('.')[0];
+            var at = children.FindIndex(c => c.name == top);
+            var before = children.Take(Math.Max(0, at)).FirstOrDefault(c => TypeName(c.module, layout, c.name) != "Flatten");
+            if (at > 0 && before.module is not null)
+            {
+                throw new ArgumentException(
+                    $"The layer '{layer}' is not the first layer of this Sequential: '{before.name}' ({TypeName(before.module, layout, before.name)}) runs before it. " +
+                    "XWP perturbs the weights of the layer that takes the (flattened) input; leave the layer unnamed to use the first one.");
+            }
+        }
+
         var weight = parameters[layer + ".weight"];
         if (weight.dim() != 2)
         {

@@ -242,6 +242,21 @@ public class XwpAnyModelTests
     }
 
     [Fact]
+    public void Naming_a_later_linear_of_a_sequential_is_refused_even_when_its_input_size_matches()
+    {
+        // Layer '2' takes 4 values like the input does, but '0' runs before it.
+        using var module = nn.Sequential(("0", nn.Linear(4, 4)), ("1", nn.ReLU()), ("2", nn.Linear(4, 4)), ("3", nn.ReLU()), ("4", nn.Linear(4, 2)));
+        using var w = zeros(4, 4);
+        using var initial = FirstLayerSnapshot.FromWeight("2", w);
+        var act = () => XwpModel.FromModule(module, initial);
+        act.Should().Throw<ArgumentException>().WithMessage("The layer '2' is not the first layer of this Sequential: '0' (Linear) runs before it.*");
+
+        using var first = FirstLayerSnapshot.FromWeight("0", w);
+        using var model = XwpModel.FromModule(module, first);
+        model.FirstLayerName.Should().Be("0");
+    }
+
+    [Fact]
     public void A_model_whose_first_layer_is_not_linear_is_refused_with_the_methods_that_work()
     {
         using var script = TorchScriptModel.Load(TorchScriptCommandTests.Fixture("xwp_convfirst.pt"));
