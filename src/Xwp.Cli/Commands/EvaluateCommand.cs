@@ -223,7 +223,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         {
             _output.Write(json
                 ? report.ToJson(includeComparisons: true) + "\n"
-                : report.ToMarkdown() + "\nPaired comparisons (A − B on the same images; p not adjusted for multiple comparisons):\n\n" + report.ComparisonsToMarkdown());
+                : report.ToMarkdown() + $"\nPaired comparisons (A − B on the same {(allClasses ? "(image, class) pairs" : "images")}; p not adjusted for multiple comparisons):\n\n" + report.ComparisonsToMarkdown());
         }
 
         return 0;
