@@ -13,7 +13,8 @@ namespace Xwp;
 /// Each method's maps are computed for all inputs (through the same batching as
 /// <see cref="ExplanationBuilder"/>, so seeded methods give the same maps as when run alone), then
 /// scored batch by batch: every step of a perturbation curve is one forward pass for all images of a
-/// batch. Only one method's maps are held at a time.
+/// batch. Only one method's maps are held at a time (<c>[N, C, …]</c> after <see cref="ForAllClasses"/>, whose
+/// classes are then scored one after another, each as a usual run with every target that class).
 /// </remarks>
 public sealed class EvaluationBuilder
 {

@@ -78,6 +78,35 @@ public class AllClassEvaluationTests
 
         fromAll.ToJson().Should().Be(fromSelected.ToJson());
         fromAll.ToCsv().Should().Be(fromSelected.ToCsv());
+
+        // Without targets the predicted class's map is read.
+        using var predicted = model.Predict(x);
+        using var atPredicted = stack(Enumerable.Range(0, 9).Select(n => all[n, predicted[n].item<long>()]).ToArray());
+        model.Evaluate(x).WithMaps("m", all).Metrics(Metrics.DeletionAuc()).Run()["m", "deletion_auc"].Values
+            .Should().Equal(model.Evaluate(x, predicted).WithMaps("m", atPredicted).Metrics(Metrics.DeletionAuc()).Run()["m", "deletion_auc"].Values);
+    }
+
+    [Fact]
+    public void Scoring_progress_of_an_all_classes_run_counts_image_class_pairs()
+    {
+        using var model = TinyNets.RandomTrained(Sizes, 81);
+        using var x = TinyNets.SparseInputs(5, Sizes[0], 82);
+        var reports = new List<EvaluationProgress>();
+        model.Evaluate(x).With(Attributions.Xwp()).Metrics(Metrics.AverageDrop())
+            .WithOptions(new EvaluationOptions { BatchSize = 3, AttributionBatchSize = 4 })
+            .WithProgress(new Collect(reports))
+            .ForAllClasses()
+            .Run();
+
+        // Attributing: 5 images in batches of 4. Scoring: per class c, batches of 3 of the 5 images, counted over 5·4 = 20 pairs.
+        reports.Where(r => r.Stage == EvaluationStage.Attributing).Select(r => (r.Done, r.Total)).Should().Equal((4, 5), (5, 5));
+        reports.Where(r => r.Stage == EvaluationStage.Scoring).Select(r => r.Done).Should().Equal(3, 5, 8, 10, 13, 15, 18, 20);
+        reports.Where(r => r.Stage == EvaluationStage.Scoring).Should().OnlyContain(r => r.Total == 20);
+    }
+
+    private sealed class Collect(List<EvaluationProgress> list) : IProgress<EvaluationProgress>
+    {
+        public void Report(EvaluationProgress value) => list.Add(value);
     }
 
     [Fact]
