@@ -33,7 +33,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
 
     public string Usage => """
         Usage: xwp evaluate (--initial INIT.pt --trained TRAINED.pt | --model MODEL.xwp | --torchscript MODEL.pt [--model-output logits|probabilities])
-                            --inputs X.npy --targets Y.npy --attributions [NAME=]A.npy[,[NAME=]B.npy...]
+                            --inputs X.npy (--targets Y.npy | --all-classes) --attributions [NAME=]A.npy[,[NAME=]B.npy...]
                             [--metrics deletion-auc,insertion-auc,average-drop,average-drop-gradcampp,increase-in-confidence,
                                        sparseness,complexity,max-sensitivity,randomisation]
                             [--method METHOD [--output-space probabilities|logits] [method flags]]
@@ -49,11 +49,16 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
           --model-output        what the TorchScript model returns: logits (default) or probabilities
           --inputs              float32/float64 [N, D] inputs ([N, ...] of any shape with --torchscript)
           --targets             int64/int32 [N] classes the maps explain
-          --attributions        float32/float64 maps of the inputs' shape to score (from `xwp explain` or any other tool), comma-separated;
+          --attributions        float32/float64 maps to score (from `xwp explain` or any other tool), comma-separated: of the
+                                inputs' shape [N, ...], or one map per class [N, C, ...] as `xwp explain --all-classes` writes
+                                them (row n is then scored with its --targets class's map, A[n, target_n]);
                                 each may be named, xwp=a.npy,ig=b.npy (default name: the file name without .npy).
                                 With two or more maps every pair is compared on every metric: Hodges-Lehmann
                                 estimate of A - B with its 95% Wilcoxon signed-rank interval and p-value (not
                                 adjusted for multiple comparisons); see docs/methods.md#paired-comparisons
+          --all-classes         score every class instead of --targets: class c's map A[n, c] against class c's output, for every
+                                input and class (maps [N, C, ...]; [N, ...] for a one-output model). Each metric is reported over
+                                all N*C (input, class) pairs (interval treating them as independent) and per class
           --metrics             comma-separated; default the first five. Directions: deletion-auc, average-drop-gradcampp,
                                 complexity, max-sensitivity and randomisation lower is better; insertion-auc,
                                 average-drop (removal, the paper's), increase-in-confidence and sparseness higher is better.
@@ -73,10 +78,12 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
           --removal-value       what a removed feature becomes: a number (default 0) or a float [D] .npy file
           --json                print JSON: with one map, an object whose keys are the metric names, each with mean and
                                 ci95; with several, {"images", "confidence_level", "interval", "methods": {NAME: {metric:
-                                ...}}, "comparisons": [{"metric", "a", "b", "hodges_lehmann", "ci95", "p_value", ...}]}
+                                ...}}, "comparisons": [{"metric", "a", "b", "hodges_lehmann", "ci95", "p_value", ...}]}.
+                                With --all-classes each metric also has "per_class": [{"class", "mean", "std", "ci95", "n",
+                                "excluded"}], and the several-map object "classes" and "pairs"
           --curves-out          write the curves, float32 [N, S+1]; two curve metrics add a leading axis in --metrics
                                 order ([2, N, S+1]); several maps add one after it, in --attributions order
-                                ([M, N, S+1] or [2, M, N, S+1])
+                                ([M, N, S+1] or [2, M, N, S+1]); --all-classes adds a class axis after N ([N, C, S+1])
           --limit               score only the first N rows
         """ + "\n\nMethods (for --method): " + string.Join(", ", ExplainMethods.Names) + "\n" + ExplainMethods.Usage;
 
@@ -84,7 +91,13 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
     {
         var modelArgs = ModelArguments.Read(args);
         var inputsPath = args.Required("inputs");
-        var targetsPath = args.Required("targets");
+        var allClasses = args.Flag("all-classes");
+        var targetsPath = allClasses ? args.Optional("targets") : args.Required("targets");
+        if (allClasses && targetsPath is not null)
+        {
+            throw new UsageException("--all-classes scores every class of every input against that class; it does not take --targets.");
+        }
+
         var mapPaths = ParseAttributions(args.Required("attributions"));
         var metricNames = ParseMetrics(args.Optional("metrics"));
         var featuresPerStep = args.Optional("features-per-step") is null ? (int?)null : args.Int("features-per-step", 1, min: 1);
@@ -165,20 +178,14 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         }
 
         using var inputs = ModelArguments.ReadInputs(inputsPath, model);
-        using var targets = InputFiles.ReadTargets(targetsPath, inputs.shape[0], inputsPath, Xwp.Attribution.ModelOutputs.ClassCount(model, inputs));
+        var classes = Xwp.Attribution.ModelOutputs.ClassCount(model, inputs);
+        using var targets = targetsPath is null ? null : InputFiles.ReadTargets(targetsPath, inputs.shape[0], inputsPath, classes);
 
         using var mapScope = NewDisposeScope();
-        var builder = model.Evaluate(inputs, targets);
+        var builder = targets is null ? model.Evaluate(inputs).ForAllClasses() : model.Evaluate(inputs, targets);
         foreach (var (mapName, mapPath) in mapPaths)
         {
-            var maps = model is Fcnn fcnn ? InputFiles.ReadMatrix(mapPath, fcnn.InputSize) : InputFiles.ReadBatch(mapPath, "attribution maps");
-            if (!maps.shape.SequenceEqual(inputs.shape))
-            {
-                throw new InvalidDataException(
-                    $"'{mapPath}' has shape [{string.Join(", ", maps.shape)}]; the inputs have [{string.Join(", ", inputs.shape)}].");
-            }
-
-            builder = builder.WithMaps(mapName, maps);
+            builder = builder.WithMaps(mapName, ReadMaps(mapPath, inputs, classes, allClasses));
         }
 
         using var ctrlC = CtrlC.Listen();
@@ -205,7 +212,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         var names = mapPaths.Select(m => m.Name).ToArray();
         if (curvesOut is not null)
         {
-            WriteCurves(curvesOut, report, names, curveMetrics.Select(m => m.Replace('-', '_')).ToArray());
+            WriteCurves(curvesOut, report, names, curveMetrics.Select(m => m.Replace('-', '_')).ToArray(), allClasses ? classes : null);
         }
 
         if (names.Length == 1)
@@ -216,19 +223,56 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         {
             _output.Write(json
                 ? report.ToJson(includeComparisons: true) + "\n"
-                : report.ToMarkdown() + "\nPaired comparisons (A − B on the same images; p not adjusted for multiple comparisons):\n\n" + report.ComparisonsToMarkdown());
+                : report.ToMarkdown() + $"\nPaired comparisons (A − B on the same {(allClasses ? "(image, class) pairs" : "images")}; p not adjusted for multiple comparisons):\n\n" + report.ComparisonsToMarkdown());
         }
 
         return 0;
     }
 
-    /// <summary>Curves as [N, S+1]; a leading metric axis for two curve metrics; a map axis before N for several maps.</summary>
-    private void WriteCurves(string path, EvaluationReport report, string[] names, string[] metricKeys)
+    /// <summary>
+    /// Maps of the inputs' shape [N, ...] or one per class [N, C, ...] (as `xwp explain --all-classes` writes them),
+    /// read as float32 and checked to be finite; --all-classes needs the second unless the model has one output.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is bad, holds a non-finite value, or has neither shape; the message names the file and both shapes.</exception>
+    private static Tensor ReadMaps(string path, Tensor inputs, int classes, bool allClasses)
+    {
+        var maps = InputFiles.ReadBatch(path, "attribution maps");
+        var inputShape = string.Join(", ", inputs.shape);
+        var perClassShape = string.Join(", ", inputs.shape.Take(1).Append(classes).Concat(inputs.shape.Skip(1)));
+        var perClass = maps.dim() == inputs.dim() + 1 && maps.shape[0] == inputs.shape[0] && maps.shape[1] == classes && maps.shape.Skip(2).SequenceEqual(inputs.shape.Skip(1));
+        var perRow = maps.shape.SequenceEqual(inputs.shape);
+        if (perRow && allClasses && classes > 1)
+        {
+            maps.Dispose();
+            throw new InvalidDataException(
+                $"'{path}' holds one map per input, [{inputShape}]; --all-classes scores every class and needs one map per class, [{perClassShape}], as `xwp explain --all-classes` writes.");
+        }
+
+        if (!perRow && !perClass)
+        {
+            var shape = string.Join(", ", maps.shape);
+            maps.Dispose();
+            throw new InvalidDataException(
+                $"'{path}' has shape [{shape}]; expected the inputs' shape [{inputShape}], or [{perClassShape}] with one map per class of the model's {classes} (as `xwp explain --all-classes` writes).");
+        }
+
+        return maps;
+    }
+
+    /// <summary>
+    /// Curves as [N, S+1] ([N, C, S+1] with --all-classes); a leading metric axis for two curve metrics; a map axis
+    /// before N for several maps.
+    /// </summary>
+    private void WriteCurves(string path, EvaluationReport report, string[] names, string[] metricKeys, int? classes)
     {
         using var scope = NewDisposeScope();
         var perMetric = metricKeys.Select(metric =>
         {
-            var curves = names.Select(name => report[name, metric].CurvesToTensor()).ToArray();
+            var curves = names.Select(name =>
+            {
+                var flat = report[name, metric].CurvesToTensor();
+                return classes is { } c ? flat.reshape(report.ImageCount, c, flat.shape[1]) : flat;
+            }).ToArray();
             return curves.Length == 1 ? curves[0] : stack(curves);
         }).ToArray();
         var all = perMetric.Length == 1 ? perMetric[0] : stack(perMetric);

@@ -13,18 +13,20 @@ namespace Xwp;
 /// Each method's maps are computed for all inputs (through the same batching as
 /// <see cref="ExplanationBuilder"/>, so seeded methods give the same maps as when run alone), then
 /// scored batch by batch: every step of a perturbation curve is one forward pass for all images of a
-/// batch. Only one method's maps are held at a time.
+/// batch. Only one method's maps are held at a time (<c>[N, C, …]</c> after <see cref="ForAllClasses"/>, whose
+/// classes are then scored one after another, each as a usual run with every target that class).
 /// </remarks>
 public sealed class EvaluationBuilder
 {
     private readonly ExplainableModel _model;
     private readonly Tensor _inputs;
     private readonly Tensor? _targets;
-    private readonly List<(string Name, AttributionMethod Method, Tensor? Maps)> _methods = [];
+    private readonly List<(string Name, AttributionMethod Method, Tensor? Maps, bool PerClass)> _methods = [];
     private readonly List<EvaluationMetric> _metrics = [];
     private EvaluationOptions _options = new();
     private IProgress<EvaluationProgress>? _progress;
     private CancellationToken _cancellationToken;
+    private bool _allClasses;
 
     internal EvaluationBuilder(ExplainableModel model, Tensor inputs, Tensor? targets)
     {
@@ -61,30 +63,64 @@ public sealed class EvaluationBuilder
     public EvaluationBuilder With(string name, AttributionMethod method)
     {
         ArgumentNullException.ThrowIfNull(method);
-        Add(name, method, null);
+        Add(name, method, null, false);
         return this;
     }
 
     /// <summary>
-    /// Adds maps you already have (e.g. <c>NpyFile.ReadFloat32Matrix("A.npy")</c> from another library),
-    /// one row per input row. The tensor stays yours; do not dispose it before <see cref="Run"/>.
+    /// Adds maps you already have (e.g. <c>NpyFile.Read("A.npy")</c> from another library or from
+    /// <c>xwp explain</c>). The tensor stays yours; do not dispose it before <see cref="Run"/>. Two shapes are taken:
+    /// <list type="bullet">
+    /// <item><description>the inputs' shape <c>[N, …]</c>: row n is the map of image n for its target;</description></item>
+    /// <item><description><c>[N, C, …]</c>, the inputs' shape with a class axis after N (C = the model's number of
+    /// classes, checked by <see cref="Run"/>), as <see cref="ExplanationBuilder.ForAllClasses"/> makes them:
+    /// <c>maps[n, c]</c> explains class c of image n. A usual run scores each image with the map of its own target,
+    /// <c>maps[n, target_n]</c> (the targets given to <c>Evaluate</c>, else the predicted class), exactly as if
+    /// those rows had been passed as <c>[N, …]</c>; after <see cref="ForAllClasses"/> every class's map is scored.</description></item>
+    /// </list>
     /// </summary>
     /// <param name="name">The name reports use; unique in the run.</param>
-    /// <param name="maps">Floating-point maps <c>[N, D]</c>.</param>
+    /// <param name="maps">Floating-point maps <c>[N, …]</c> or <c>[N, C, …]</c>.</param>
     /// <returns>This builder.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    /// <exception cref="ArgumentException">The name is empty or already used, or the maps' shape differs from the inputs'.</exception>
+    /// <exception cref="ArgumentException">The name is empty or already used, or the maps are disposed, not floating point, or of neither accepted shape (the message names both).</exception>
     public EvaluationBuilder WithMaps(string name, Tensor maps)
     {
         ArgumentNullException.ThrowIfNull(maps);
-        if (maps.IsInvalid || !maps.shape.SequenceEqual(_inputs.shape) || !is_floating_point(maps))
+        var perClass = !maps.IsInvalid && IsPerClass(maps.shape);
+        if (maps.IsInvalid || !(perClass || maps.shape.SequenceEqual(_inputs.shape)) || !is_floating_point(maps))
         {
             throw new ArgumentException(
-                $"Expected floating-point maps of the inputs' shape {InputValidation.Shape(_inputs)}, got {(maps.IsInvalid ? "a disposed tensor" : $"{maps.dtype} {InputValidation.Shape(maps)}")}.",
+                $"Expected floating-point maps of the inputs' shape {InputValidation.Shape(_inputs)}, or {PerClassShape("C")} with one map per class (C = the model's classes), got {(maps.IsInvalid ? "a disposed tensor" : $"{maps.dtype} {InputValidation.Shape(maps)}")}.",
                 nameof(maps));
         }
 
-        Add(name, new PrecomputedMaps(name, maps), maps);
+        Add(name, new PrecomputedMaps(name, maps), maps, perClass);
+        return this;
+    }
+
+    /// <summary>
+    /// Scores every class of every image instead of one target per image: for each class c, image n's
+    /// class-c map is scored against class c's output (its probability, its removal curve), N·C (image, class)
+    /// pairs per method and metric. Methods run with <see cref="ExplanationBuilder.ForAllClasses"/> (XWP and
+    /// XWP^c compute every class from the same perturbed passes); maps added with <see cref="WithMaps"/> must be
+    /// <c>[N, C, …]</c> (or <c>[N, …]</c> for a single-output model, C = 1). The report then holds, for every
+    /// method and metric, one result over all N·C pairs (<see cref="EvaluationReport.Results"/>, its interval
+    /// treating the pairs as independent) and one per class over the N images
+    /// (<see cref="EvaluationReport.ClassResults"/>, <c>report[method, metric, c]</c>). The result for class c
+    /// equals a usual run with every target c on the class-c maps.
+    /// </summary>
+    /// <returns>This builder.</returns>
+    /// <exception cref="InvalidOperationException">Targets were given to <c>Evaluate(inputs, targets)</c>; every class is scored, so use <c>Evaluate(inputs)</c>.</exception>
+    public EvaluationBuilder ForAllClasses()
+    {
+        if (_targets is not null)
+        {
+            throw new InvalidOperationException(
+                "ForAllClasses() scores every class, so it takes no targets: start from model.Evaluate(inputs) instead of model.Evaluate(inputs, targets).");
+        }
+
+        _allClasses = true;
         return this;
     }
 
@@ -147,11 +183,11 @@ public sealed class EvaluationBuilder
         return this;
     }
 
-    /// <summary>Runs every method and scores its maps with every metric.</summary>
-    /// <returns>The report: per-image values, statistics, curves and settings for each (method, metric).</returns>
+    /// <summary>Runs every method and scores its maps with every metric (every class of every image after <see cref="ForAllClasses"/>).</summary>
+    /// <returns>The report: per-image values, statistics, curves and settings for each (method, metric), and each class's after <see cref="ForAllClasses"/>.</returns>
     /// <exception cref="InvalidOperationException">No method was added, the model is not trained, or a method produced NaN or infinite attributions.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
-    /// <exception cref="ArgumentException">Inputs, targets or maps have the wrong shape or type or are not finite, or a per-feature removal value has the wrong length.</exception>
+    /// <exception cref="ArgumentException">Inputs, targets or maps have the wrong shape or type or are not finite (maps <c>[N, C, …]</c> whose C is not the model's, or maps <c>[N, …]</c> after <see cref="ForAllClasses"/> on a model of several classes), or a per-feature removal value has the wrong length.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target class is outside <c>[0, C)</c>.</exception>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
     public EvaluationReport Run()
@@ -167,11 +203,16 @@ public sealed class EvaluationBuilder
         var inputShape = _inputs.shape.Skip(1).ToArray();
         var features = checked((int)inputShape.Aggregate(1L, (a, b) => a * b));
         using var explaining = _model.BeginExplaining();
+        int classes;
+        using (var probeScope = NewDisposeScope())
+        {
+            var probe = _inputs.narrow(0, 0, 1).detach().to(float32).to(_model.Device);
+            classes = ModelOutputs.ClassCount(_model, probe);
+        }
+
         if (_targets is not null)
         {
-            using var probeScope = NewDisposeScope();
-            var probe = _inputs.narrow(0, 0, 1).detach().to(float32).to(_model.Device);
-            InputValidation.CheckTargets(_targets, _inputs.shape[0], ModelOutputs.ClassCount(_model, probe), "targets");
+            InputValidation.CheckTargets(_targets, _inputs.shape[0], classes, "targets");
         }
 
         foreach (var metric in metrics)
@@ -180,11 +221,27 @@ public sealed class EvaluationBuilder
         }
 
         var rows = (int)Math.Min(_inputs.shape[0], _options.Limit ?? int.MaxValue);
-        foreach (var (name, _, maps) in _methods)
+        foreach (var (name, _, maps, perClass) in _methods)
         {
-            if (maps is not null)
+            if (maps is null)
             {
-                using var view = maps.narrow(0, 0, rows);
+                continue;
+            }
+
+            using var view = maps.narrow(0, 0, rows);
+            if (perClass)
+            {
+                CheckClassMaps(view, name, classes);
+            }
+            else
+            {
+                if (_allClasses && classes > 1)
+                {
+                    throw new ArgumentException(
+                        $"ForAllClasses() scores every class, so it needs one map per class, {PerClassShape(classes.ToString(System.Globalization.CultureInfo.InvariantCulture))}; the maps '{name}' are {InputValidation.Shape(maps)}, one map per image.",
+                        $"maps '{name}'");
+                }
+
                 InputValidation.CheckInputs(view, _model, $"maps '{name}'", $"Attribution map '{name}'");
             }
         }
@@ -193,56 +250,156 @@ public sealed class EvaluationBuilder
         using var noGrad = no_grad();
         var device = _model.Device;
         var x = _inputs.narrow(0, 0, rows).detach().to(float32).to(device);
-        var targets = _targets is null ? ModelOutputs.Predict(_model, x) : _targets.narrow(0, 0, rows).to(int64).to(device);
+        var targets = _allClasses ? null
+            : _targets is null ? ModelOutputs.Predict(_model, x) : _targets.narrow(0, 0, rows).to(int64).to(device);
         var flatInputs = x.reshape(rows, features);
         var results = new List<MetricResult>();
+        var classResults = new List<MetricResult>();
         for (var m = 0; m < _methods.Count; m++)
         {
-            var (name, method, maps) = _methods[m];
+            var (name, method, maps, perClass) = _methods[m];
             var index = m;
-            var attribution = maps is null ? method : new PrecomputedMaps(name, maps.narrow(0, 0, rows));
-            using var explanation = _model.Explain(x)
-                .For(targets)
-                .Using(attribution)
-                .WithBatchSize(_options.AttributionBatchSize ?? (maps is null ? method.DefaultBatchSize : rows))
-                .WithProgress(_progress is null ? null : new Relay(p => _progress.Report(new EvaluationProgress(name, EvaluationStage.Attributing, p.Done, rows, index, _methods.Count))))
-                .WithCancellation(_cancellationToken)
-                .ComputeExplanation();
-            var map = explanation.Map.reshape(rows, features);
-            using (var finite = map.isfinite().all())
+            var relay = _progress is null ? null : new Relay(p => _progress.Report(new EvaluationProgress(name, EvaluationStage.Attributing, p.Done, rows, index, _methods.Count)));
+            if (targets is not null)
             {
-                if (!finite.item<bool>())
-                {
-                    throw new InvalidOperationException($"The method {name} produced NaN or infinite attributions; they cannot be ranked.");
-                }
-            }
-
-            var values = metrics.Select(_ => new double[rows]).ToArray();
-            var curves = metrics.Select(metric => metric.HasCurves && _options.KeepCurves ? new float[rows][] : null).ToArray();
-            for (var start = 0; start < rows; start += _options.BatchSize)
-            {
-                _cancellationToken.ThrowIfCancellationRequested();
-                var count = Math.Min(_options.BatchSize, rows - start);
-                using var batchScope = NewDisposeScope();
-                var batch = new MetricBatch(_model, inputShape, flatInputs.narrow(0, start, count), targets.narrow(0, start, count), map.narrow(0, start, count), _cancellationToken, start);
+                // One target per image: a map per class is read at the image's target, maps[n, target_n].
+                var given = maps is null ? null : perClass ? SelectTargets(maps.narrow(0, 0, rows), targets, features) : maps.narrow(0, 0, rows);
+                var attribution = given is null ? method : new PrecomputedMaps(name, given);
+                using var explanation = _model.Explain(x)
+                    .For(targets)
+                    .Using(attribution)
+                    .WithBatchSize(_options.AttributionBatchSize ?? (maps is null ? method.DefaultBatchSize : rows))
+                    .WithProgress(relay)
+                    .WithCancellation(_cancellationToken)
+                    .ComputeExplanation();
+                var map = explanation.Map.reshape(rows, features);
+                CheckFinite(map, name);
+                var (values, curves) = Score(metrics, name, index, inputShape, flatInputs, targets, map, 0, rows);
                 for (var k = 0; k < metrics.Length; k++)
                 {
-                    MetricScoring.ScoreInto(metrics[k], batch, values[k], curves[k], start);
+                    results.Add(MetricResult.Create(name, metrics[k], features, values[k], curves[k], _options.ConfidenceLevel));
                 }
 
-                _progress?.Report(new EvaluationProgress(name, EvaluationStage.Scoring, start + count, rows, index, _methods.Count));
+                continue;
+            }
+
+            // Every class: [rows, C, D] maps, each class scored as a usual run whose targets are all c.
+            using var computed = maps is not null ? null : _model.Explain(x)
+                .ForAllClasses()
+                .Using(method)
+                .WithBatchSize(_options.AttributionBatchSize ?? method.DefaultBatchSize)
+                .WithProgress(relay)
+                .WithCancellation(_cancellationToken)
+                .Compute();
+            var all = (computed ?? maps!.narrow(0, 0, rows)).reshape(rows, perClass || computed is not null ? classes : 1, features);
+            if (computed is not null)
+            {
+                CheckFinite(all, name);
+            }
+
+            var pairs = rows * classes;
+            var overall = metrics.Select(_ => new double[pairs]).ToArray();
+            var overallCurves = metrics.Select(metric => metric.HasCurves && _options.KeepCurves ? new float[pairs][] : null).ToArray();
+            var perClassResults = metrics.Select(_ => new List<MetricResult>()).ToArray();
+            for (var c = 0; c < classes; c++)
+            {
+                using var classScope = NewDisposeScope();
+                var classTargets = full(rows, c, dtype: int64, device: device);
+                var map = all.select(1, c).to(float32).to(device).contiguous();
+                var (values, curves) = Score(metrics, name, index, inputShape, flatInputs, classTargets, map, c * rows, pairs);
+                for (var k = 0; k < metrics.Length; k++)
+                {
+                    perClassResults[k].Add(MetricResult.Create(name, metrics[k], features, values[k], curves[k], _options.ConfidenceLevel, c));
+                    for (var n = 0; n < rows; n++)
+                    {
+                        overall[k][(n * classes) + c] = values[k][n];
+                        if (overallCurves[k] is { } into)
+                        {
+                            into[(n * classes) + c] = curves[k]![n];
+                        }
+                    }
+                }
             }
 
             for (var k = 0; k < metrics.Length; k++)
             {
-                results.Add(MetricResult.Create(name, metrics[k], features, values[k], curves[k], _options.ConfidenceLevel));
+                results.Add(MetricResult.Create(name, metrics[k], features, overall[k], overallCurves[k], _options.ConfidenceLevel));
+                classResults.AddRange(perClassResults[k]);
             }
         }
 
-        return new EvaluationReport(rows, _methods.Select(m => m.Name).ToArray(), metrics, results, _options);
+        return new EvaluationReport(rows, _methods.Select(m => m.Name).ToArray(), metrics, results, _options, _allClasses ? classes : null, classResults);
     }
 
-    private void Add(string name, AttributionMethod method, Tensor? maps)
+    /// <summary>Scores maps <c>[rows, D]</c> against <paramref name="targets"/> with every metric, batch by batch; progress counts from <paramref name="done"/> of <paramref name="total"/>.</summary>
+    private (double[][] Values, float[][]?[] Curves) Score(
+        EvaluationMetric[] metrics, string name, int index, long[] inputShape, Tensor flatInputs, Tensor targets, Tensor map, int done, int total)
+    {
+        var rows = (int)flatInputs.shape[0];
+        var values = metrics.Select(_ => new double[rows]).ToArray();
+        var curves = metrics.Select(metric => metric.HasCurves && _options.KeepCurves ? new float[rows][] : null).ToArray();
+        for (var start = 0; start < rows; start += _options.BatchSize)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            var count = Math.Min(_options.BatchSize, rows - start);
+            using var batchScope = NewDisposeScope();
+            var batch = new MetricBatch(_model, inputShape, flatInputs.narrow(0, start, count), targets.narrow(0, start, count), map.narrow(0, start, count), _cancellationToken, start);
+            for (var k = 0; k < metrics.Length; k++)
+            {
+                MetricScoring.ScoreInto(metrics[k], batch, values[k], curves[k], start);
+            }
+
+            _progress?.Report(new EvaluationProgress(name, EvaluationStage.Scoring, done + start + count, total, index, _methods.Count));
+        }
+
+        return (values, curves);
+    }
+
+    /// <summary><c>maps[n, targets[n]]</c> of maps <c>[rows, C, …]</c>, as <c>[rows, …]</c> on the maps' device.</summary>
+    private Tensor SelectTargets(Tensor maps, Tensor targets, int features)
+    {
+        var rows = maps.shape[0];
+        var index = targets.to(maps.device).view(rows, 1, 1).expand(rows, 1, features);
+        return maps.reshape(rows, maps.shape[1], features).gather(1, index).squeeze(1).reshape(_inputs.shape.Skip(1).Prepend(rows).ToArray());
+    }
+
+    /// <summary>Maps <c>[rows, C, …]</c> must have the model's C and finite values; the message names the image, class and feature.</summary>
+    private void CheckClassMaps(Tensor maps, string name, int classes)
+    {
+        if (maps.shape[1] != classes)
+        {
+            throw new ArgumentException(
+                $"The maps '{name}' are {InputValidation.Shape(maps)}: {maps.shape[1]} maps per image, but the model has {classes} class(es). Expected {PerClassShape(classes.ToString(System.Globalization.CultureInfo.InvariantCulture))} (one map per class) or the inputs' shape {InputValidation.Shape(_inputs)}.",
+                $"maps '{name}'");
+        }
+
+        using var scope = NewDisposeScope();
+        var flat = maps.reshape(maps.shape[0], classes, -1);
+        var bad = flat.isfinite().logical_not().nonzero();
+        if (bad.shape[0] > 0)
+        {
+            throw new ArgumentException(
+                $"Attribution map '{name}' must be finite: {bad.shape[0]} value(s) are NaN or infinite, the first at row {bad[0, 0].item<long>()}, class {bad[0, 1].item<long>()}, feature {bad[0, 2].item<long>()} (row-major within the row).",
+                $"maps '{name}'");
+        }
+    }
+
+    private static void CheckFinite(Tensor map, string name)
+    {
+        using var finite = map.isfinite().all();
+        if (!finite.item<bool>())
+        {
+            throw new InvalidOperationException($"The method {name} produced NaN or infinite attributions; they cannot be ranked.");
+        }
+    }
+
+    private bool IsPerClass(long[] shape) =>
+        shape.Length == _inputs.dim() + 1 && shape[0] == _inputs.shape[0] && shape[1] >= 1 && shape.Skip(2).SequenceEqual(_inputs.shape.Skip(1));
+
+    private string PerClassShape(string classes) =>
+        $"[{string.Join(", ", new[] { _inputs.shape[0].ToString(System.Globalization.CultureInfo.InvariantCulture), classes }.Concat(_inputs.shape.Skip(1).Select(d => d.ToString(System.Globalization.CultureInfo.InvariantCulture))))}]";
+
+    private void Add(string name, AttributionMethod method, Tensor? maps, bool perClass)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (_methods.Any(m => m.Name == name))
@@ -250,7 +407,7 @@ public sealed class EvaluationBuilder
             throw new ArgumentException($"A method named '{name}' was already added; give this one another name with With(name, method).", nameof(name));
         }
 
-        _methods.Add((name, method, maps));
+        _methods.Add((name, method, maps, perClass));
     }
 
     /// <summary>Passes attribution progress on synchronously (unlike <see cref="Progress{T}"/>, which posts to a context).</summary>

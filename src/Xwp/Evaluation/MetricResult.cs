@@ -19,9 +19,11 @@ public sealed class MetricResult
         float[][]? curves,
         IReadOnlyList<double> curveFractions,
         IReadOnlyDictionary<string, string> settings,
-        double level)
+        double level,
+        int? classIndex)
     {
         Method = method;
+        Class = classIndex;
         Metric = metric.Name;
         DisplayName = metric.DisplayName;
         Direction = metric.Direction;
@@ -39,13 +41,24 @@ public sealed class MetricResult
     /// <summary>The metric's key, e.g. <c>deletion_auc</c>.</summary>
     public string Metric { get; }
 
+    /// <summary>
+    /// In an all-classes run (<see cref="EvaluationBuilder.ForAllClasses"/>), the class c this result scores
+    /// (every image's class-c map against class c's output; one value per image); null for a result over
+    /// every image of a usual run, or over every (image, class) pair of an all-classes run.
+    /// </summary>
+    public int? Class { get; }
+
     /// <summary>The metric's printed name, e.g. <c>Deletion AUC</c>.</summary>
     public string DisplayName { get; }
 
     /// <summary>Whether larger or smaller values are better.</summary>
     public MetricDirection Direction { get; }
 
-    /// <summary>One value per image, in input order; NaN for an image the metric could not score (see <see cref="Excluded"/>).</summary>
+    /// <summary>
+    /// One value per image, in input order; NaN for an image the metric could not score (see <see cref="Excluded"/>).
+    /// For the overall result of an all-classes run, one value per (image, class) pair: value <c>n·C + c</c> is
+    /// image n's class-c map scored against class c (the row order of the maps <c>[N, C, …]</c> reshaped to <c>[N·C, …]</c>).
+    /// </summary>
     public IReadOnlyList<double> Values => _values;
 
     /// <summary>
@@ -65,7 +78,7 @@ public sealed class MetricResult
 
     /// <summary>
     /// Curve metrics: the target's softmax probability for every image before the first step and after
-    /// each (<c>N</c> lists of <c>S + 1</c> values); null for other metrics.
+    /// each (<c>N</c> lists of <c>S + 1</c> values, ordered as <see cref="Values"/>); null for other metrics.
     /// </summary>
     public IReadOnlyList<IReadOnlyList<float>>? Curves => _curves;
 
@@ -88,6 +101,6 @@ public sealed class MetricResult
         return tensor(flat, [curves.Length, length], float32);
     }
 
-    internal static MetricResult Create(string method, EvaluationMetric metric, int features, double[] values, float[][]? curves, double level) =>
-        new(method, metric, values, curves, metric.CurveFractions(features), metric.Settings(features), level);
+    internal static MetricResult Create(string method, EvaluationMetric metric, int features, double[] values, float[][]? curves, double level, int? classIndex = null) =>
+        new(method, metric, values, curves, metric.CurveFractions(features), metric.Settings(features), level, classIndex);
 }

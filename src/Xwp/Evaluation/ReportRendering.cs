@@ -32,9 +32,18 @@ internal static class ReportRendering
             text.AppendLine();
         }
 
-        text.AppendLine()
-            .Append(Invariant($"{report.ImageCount} images; mean [{report.Options.ConfidenceLevel:0.##%} CI, {EvaluationReport.IntervalMethod}]; "))
-            .AppendLine("↑ higher is better, ↓ lower is better.");
+        text.AppendLine();
+        if (report.ClassCount is { } classes)
+        {
+            text.Append(Invariant($"{report.ImageCount} images × {classes} classes = {report.ImageCount * classes} (image, class) pairs, each class's map scored against that class; "))
+                .Append(Invariant($"mean [{report.Options.ConfidenceLevel:0.##%} CI, {EvaluationReport.IntervalMethod}, treating the pairs as independent]; "));
+        }
+        else
+        {
+            text.Append(Invariant($"{report.ImageCount} images; mean [{report.Options.ConfidenceLevel:0.##%} CI, {EvaluationReport.IntervalMethod}]; "));
+        }
+
+        text.AppendLine("↑ higher is better, ↓ lower is better.");
         foreach (var first in byMetric)
         {
             text.Append("- ").Append(first.Metric).Append(": ")
@@ -44,7 +53,34 @@ internal static class ReportRendering
         foreach (var excluded in report.Results.Where(r => r.Excluded > 0))
         {
             text.AppendLine(Invariant(
-                $"- {excluded.Metric} of {excluded.Method}: {excluded.Excluded} image(s) excluded (target probability below the minimum)."));
+                $"- {excluded.Metric} of {excluded.Method}: {excluded.Excluded} {(report.ClassCount is null ? "image(s)" : "(image, class) pair(s)")} excluded (target probability below the minimum)."));
+        }
+
+        if (report.ClassCount is { } count)
+        {
+            text.AppendLine()
+                .Append(Invariant($"Per class (mean [{report.Options.ConfidenceLevel:0.##%} CI] over the {report.ImageCount} images, each scored with its class-c map against class c):\n\n"))
+                .Append("| method | class |");
+            foreach (var first in byMetric)
+            {
+                text.Append(' ').Append(first.DisplayName).Append(' ').Append(Arrow(first.Direction)).Append(" |");
+            }
+
+            text.AppendLine().Append("|---|---:|").AppendLine(string.Concat(byMetric.Select(_ => "---:|")));
+            foreach (var method in report.Methods)
+            {
+                for (var c = 0; c < count; c++)
+                {
+                    text.Append("| ").Append(method).Append(Invariant($" | {c} |"));
+                    foreach (var metric in report.Metrics)
+                    {
+                        var statistics = report[method, metric, c].Statistics;
+                        text.Append(' ').Append(Number(statistics.Mean)).Append(' ').Append(Interval(statistics.Interval)).Append(" |");
+                    }
+
+                    text.AppendLine();
+                }
+            }
         }
 
         return text.ToString();
@@ -52,8 +88,9 @@ internal static class ReportRendering
 
     public static string Csv(EvaluationReport report)
     {
-        var text = new StringBuilder("method,metric,direction,n,excluded,mean,std,ci_low,ci_high,confidence_level,settings\n");
-        foreach (var r in report.Results)
+        var perClass = report.ClassCount is not null;
+        var text = new StringBuilder("method,metric,direction,n,excluded,mean,std,ci_low,ci_high,confidence_level,settings" + (perClass ? ",class\n" : "\n"));
+        foreach (var r in report.Results.Concat(report.ClassResults))
         {
             var s = r.Statistics;
             string[] fields =
@@ -62,6 +99,11 @@ internal static class ReportRendering
                 Raw(s.Mean), Raw(s.StandardDeviation), Raw(s.Interval.Lower), Raw(s.Interval.Upper), Raw(s.Interval.Level),
                 string.Join("; ", r.Settings.Select(p => $"{p.Key}={p.Value}")),
             ];
+            if (perClass)
+            {
+                fields = [.. fields, r.Class is { } c ? Invariant($"{c}") : "all"];
+            }
+
             text.AppendJoin(',', fields.Select(Quote)).Append('\n');
         }
 
@@ -74,6 +116,12 @@ internal static class ReportRendering
         writer.WriteNumber("images", report.ImageCount);
         writer.WriteNumber("confidence_level", report.Options.ConfidenceLevel);
         writer.WriteString("interval", EvaluationReport.IntervalMethod);
+        if (report.ClassCount is { } classes)
+        {
+            writer.WriteNumber("classes", classes);
+            writer.WriteNumber("pairs", (long)report.ImageCount * classes);
+        }
+
         writer.WriteStartObject("methods");
         foreach (var method in report.Methods)
         {
@@ -180,16 +228,8 @@ internal static class ReportRendering
         foreach (var metric in report.Metrics)
         {
             var r = report[method, metric];
-            var s = r.Statistics;
             writer.WriteStartObject(metric);
-            WriteNumber(writer, "mean", s.Mean);
-            WriteNumber(writer, "std", s.StandardDeviation);
-            writer.WriteStartArray(IntervalKey(s.Interval.Level));
-            WriteNumber(writer, null, s.Interval.Lower);
-            WriteNumber(writer, null, s.Interval.Upper);
-            writer.WriteEndArray();
-            writer.WriteNumber("n", s.Count);
-            writer.WriteNumber("excluded", r.Excluded);
+            WriteStatistics(writer, r, includeValues: false);
             writer.WriteString("direction", DirectionKey(r.Direction));
             writer.WriteStartObject("settings");
             foreach (var (key, value) in r.Settings)
@@ -198,15 +238,23 @@ internal static class ReportRendering
             }
 
             writer.WriteEndObject();
-            if (includeValues)
+            if (report.ClassCount is { } classes)
             {
-                writer.WriteStartArray("values");
-                foreach (var v in r.Values)
+                writer.WriteStartArray("per_class");
+                for (var c = 0; c < classes; c++)
                 {
-                    WriteNumber(writer, null, v);
+                    writer.WriteStartObject();
+                    writer.WriteNumber("class", c);
+                    WriteStatistics(writer, report[method, metric, c], includeValues);
+                    writer.WriteEndObject();
                 }
 
                 writer.WriteEndArray();
+            }
+
+            if (includeValues)
+            {
+                WriteValues(writer, r);
             }
 
             if (includeCurves && r.Curves is not null)
@@ -228,6 +276,35 @@ internal static class ReportRendering
 
             writer.WriteEndObject();
         }
+    }
+
+    /// <summary><c>"mean", "std", "ci95": [low, high], "n", "excluded"</c> of one result, and its <c>"values"</c> when asked.</summary>
+    private static void WriteStatistics(Utf8JsonWriter writer, MetricResult r, bool includeValues)
+    {
+        var s = r.Statistics;
+        WriteNumber(writer, "mean", s.Mean);
+        WriteNumber(writer, "std", s.StandardDeviation);
+        writer.WriteStartArray(IntervalKey(s.Interval.Level));
+        WriteNumber(writer, null, s.Interval.Lower);
+        WriteNumber(writer, null, s.Interval.Upper);
+        writer.WriteEndArray();
+        writer.WriteNumber("n", s.Count);
+        writer.WriteNumber("excluded", r.Excluded);
+        if (includeValues)
+        {
+            WriteValues(writer, r);
+        }
+    }
+
+    private static void WriteValues(Utf8JsonWriter writer, MetricResult r)
+    {
+        writer.WriteStartArray("values");
+        foreach (var v in r.Values)
+        {
+            WriteNumber(writer, null, v);
+        }
+
+        writer.WriteEndArray();
     }
 
     /// <summary><c>ci95</c> for 0.95, <c>ci90</c> for 0.9, <c>ci99.9</c> for 0.999.</summary>

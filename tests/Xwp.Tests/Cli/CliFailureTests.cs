@@ -204,7 +204,7 @@ public sealed class CliFailureTests : IDisposable
         var y = Targets("Y.npy", 0, 1, 2);
 
         Fails(1, new EvaluateCommand(), "--initial", init, "--trained", trained, "--inputs", x, "--targets", y, "--attributions", Inputs(2, 12, "A2.npy"))
-            .Should().Be($"xwp evaluate: '{P("A2.npy")}' has shape [2, 12]; the inputs have [3, 12].");
+            .Should().Be($"xwp evaluate: '{P("A2.npy")}' has shape [2, 12]; expected the inputs' shape [3, 12], or [3, 3, 12] with one map per class of the model's 3 (as `xwp explain --all-classes` writes).");
 
         using var removal = zeros(12);
         removal[3] = tensor(float.NegativeInfinity);

@@ -277,6 +277,106 @@ public sealed class EvaluateCommandTests : IDisposable
         script.Should().Throw<UsageException>().WithMessage("*randomisation*FCNN*");
     }
 
+    [Fact]
+    public void Explain_all_classes_then_evaluate_all_classes_reports_every_class_as_the_api_does()
+    {
+        using var model = TinyNets.RandomTrained([12, 6, 3], 8);
+        var path = P("m.xwp");
+        model.Save(path);
+        var (x, y, a) = WriteData(model, 5);
+        using (x)
+        using (y)
+        using (a)
+        {
+            new ExplainCommand().Run(new Arguments(["--model", path, "--inputs", P("X.npy"), "--method", "xwpc", "--all-classes", "--out", P("all.npy")])).Should().Be(0);
+            var (code, stdout, stderr) = Run("--model", path, "--inputs", P("X.npy"), "--attributions", P("all.npy"), "--all-classes",
+                "--metrics", "deletion-auc,average-drop", "--json", "--curves-out", P("C.npy"));
+
+            code.Should().Be(0);
+            using var maps = NpyFile.Read(P("all.npy"));
+            maps.shape.Should().Equal(5, 3, 12);
+            var expected = model.Evaluate(x).WithMaps("all", maps).Metrics(Metrics.DeletionAuc(), Metrics.AverageDrop()).ForAllClasses().Run();
+            using var json = JsonDocument.Parse(stdout);
+            json.RootElement.EnumerateObject().Select(p => p.Name).Should().Equal("deletion_auc", "average_drop");
+            foreach (var metric in new[] { "deletion_auc", "average_drop" })
+            {
+                var entry = json.RootElement.GetProperty(metric);
+                entry.GetProperty("mean").GetDouble().Should().Be(expected["all", metric].Mean);
+                entry.GetProperty("n").GetInt32().Should().Be(15 - expected["all", metric].Excluded);
+                var perClass = entry.GetProperty("per_class").EnumerateArray().ToArray();
+                perClass.Should().HaveCount(3);
+                for (var c = 0; c < 3; c++)
+                {
+                    perClass[c].GetProperty("class").GetInt32().Should().Be(c);
+                    perClass[c].GetProperty("mean").GetDouble().Should().Be(expected["all", metric, c].Mean);
+                }
+            }
+
+            // Class 1 equals scoring the class-1 maps against targets all 1, the literal way.
+            using var ones = full(5, 1L, dtype: int64);
+            using var classOne = maps.select(1, 1).contiguous();
+            json.RootElement.GetProperty("deletion_auc").GetProperty("per_class")[1].GetProperty("mean").GetDouble()
+                .Should().Be(Metrics.DeletionAuc().Score(model, x, ones, classOne).Mean);
+            using var classOneCurves = Metrics.DeletionAuc().Score(model, x, ones, classOne).CurvesToTensor();
+            var points = classOneCurves.shape[1]; // S + 1 points of the default steps for D = 12, as the API gives them
+            points.Should().Be(97);
+            stderr.Should().Contain("[5, 3, 97]");
+            using var curves = NpyFile.Read(P("C.npy"));
+            curves.shape.Should().Equal(5, 3, 97);
+            TensorAssert.Close(curves.select(1, 1), classOneCurves, 0);
+
+            var (_, markdown, _) = Run("--model", path, "--inputs", P("X.npy"), "--attributions", P("all.npy"), "--all-classes", "--metrics", "deletion-auc");
+            markdown.Should().Contain("5 images × 3 classes = 15 (image, class) pairs").And.Contain("| all | 2 |");
+        }
+    }
+
+    [Fact]
+    public void An_all_class_file_with_targets_scores_each_rows_target_map()
+    {
+        using var model = TinyNets.RandomTrained([12, 6, 3], 9);
+        var path = P("m.xwp");
+        model.Save(path);
+        var (x, y, a) = WriteData(model, 6);
+        using (x)
+        using (y)
+        using (a)
+        using (var all = model.Explain(x).ForAllClasses().Using(Attributions.Xwp()).Compute())
+        {
+            NpyFile.Write(P("all.npy"), all);
+            // WriteData's maps are XWP for targets y, i.e. all[n, y_n]; the two files must give the same report.
+            var (code, fromAll, _) = Run("--model", path, "--inputs", P("X.npy"), "--targets", P("Y.npy"), "--attributions", "m=" + P("all.npy"), "--json");
+            var (_, fromSelected, _) = Run("--model", path, "--inputs", P("X.npy"), "--targets", P("Y.npy"), "--attributions", "m=" + P("A.npy"), "--json");
+
+            code.Should().Be(0);
+            fromAll.Should().Be(fromSelected);
+            fromAll.Should().NotContain("per_class");
+        }
+    }
+
+    [Fact]
+    public void All_class_mistakes_name_the_file_and_both_shapes()
+    {
+        using var model = TinyNets.RandomTrained([12, 6, 3], 10);
+        var path = P("m.xwp");
+        model.Save(path);
+        var (x, y, a) = WriteData(model, 4);
+        using (x)
+        using (y)
+        using (a)
+        using (var fourClasses = rand(4, 4, 12))
+        {
+            NpyFile.Write(P("B.npy"), fourClasses);
+            var wrong = () => Run("--model", path, "--inputs", P("X.npy"), "--targets", P("Y.npy"), "--attributions", P("B.npy"));
+            wrong.Should().Throw<InvalidDataException>().WithMessage("'*B.npy' has shape [4, 4, 12]; expected the inputs' shape [4, 12], or [4, 3, 12] with one map per class of the model's 3*");
+            var perRow = () => Run("--model", path, "--inputs", P("X.npy"), "--attributions", P("A.npy"), "--all-classes");
+            perRow.Should().Throw<InvalidDataException>().WithMessage("'*A.npy' holds one map per input, [4, 12]; --all-classes * needs one map per class, [4, 3, 12]*");
+            var withTargets = () => Run("--model", path, "--inputs", P("X.npy"), "--targets", P("Y.npy"), "--attributions", P("A.npy"), "--all-classes");
+            withTargets.Should().Throw<UsageException>().WithMessage("--all-classes * does not take --targets.");
+            var noTargets = () => Run("--model", path, "--inputs", P("X.npy"), "--attributions", P("A.npy"));
+            noTargets.Should().Throw<UsageException>().WithMessage("*--targets*");
+        }
+    }
+
     private (int Code, string Stdout, string Stderr) Run(params string[] args)
     {
         using var stdout = new StringWriter();

@@ -51,6 +51,46 @@ public sealed class EvaluationExampleTests : IDisposable
     }
 
     [Fact]
+    public void Scoring_every_class()
+    {
+        using var model = TinyNets.RandomTrained([784, 32, 3], 43, noise: 0.2);
+        using var testX = TinyNets.SparseInputs(6, 784, 4);
+        using var testY = model.Predict(testX);
+        using var allClassMaps = model.Explain(testX).ForAllClasses().Using(Attributions.Xwp()).Compute(); // [6, 3, 784]
+        using var output = new StringWriter();
+        var console = Console.Out;
+        Console.SetOut(output);
+        try
+        {
+            // README: evaluate-all-classes
+            var byTarget = model.Evaluate(testX, testY)
+                .WithMaps("mine", allClassMaps)                  // [N, C, D]: image n is scored with allClassMaps[n, testY[n]]
+                .Run();
+            var everyClass = model.Evaluate(testX)               // no targets: every class is scored
+                .With(Attributions.Xwp())                        // all classes from the same perturbed passes
+                .WithMaps("mine", allClassMaps)
+                .Metrics(Metrics.DeletionAuc())
+                .ForAllClasses()
+                .Run();
+            Console.WriteLine(everyClass["xwp", "deletion_auc"].Mean);    // over all N·C (image, class) pairs
+            Console.WriteLine(everyClass["xwp", "deletion_auc", 1].Mean); // class 1's maps against class 1's output
+            Console.WriteLine(everyClass.ToMarkdown());                   // one table over the pairs, one row per (method, class)
+            // README: end
+
+            byTarget["mine", "deletion_auc"].Values.Should().HaveCount(6);
+            everyClass.ClassCount.Should().Be(3);
+            everyClass["mine", "deletion_auc"].Values.Should().HaveCount(18);
+            everyClass["xwp", "deletion_auc", 1].Values.Should().Equal(everyClass["mine", "deletion_auc", 1].Values, (a, e) => Math.Abs(a - e) < 1e-6);
+        }
+        finally
+        {
+            Console.SetOut(console);
+        }
+
+        output.ToString().Should().Contain("| method | class | Deletion AUC ↓ |").And.Contain("| xwp | 2 |");
+    }
+
+    [Fact]
     public void Scoring_maps_from_a_file()
     {
         using var model = TinyNets.RandomTrained([784, 32, 2], 42, noise: 0.2);
