@@ -98,7 +98,8 @@ internal sealed class ExplainCommand : ICommand
         catch (NotSupportedException e) when (model is not Fcnn)
         {
             // A method that needs an FCNN's snapshots or layers, asked of --torchscript: the options do not fit together.
-            throw new UsageException(modelArgs.TorchScript is not null && modelArgs.Initial is null
+            // Only XWP and XWP^c are helped by --initial; LRP's refusal names the layer it cannot follow.
+            throw new UsageException(modelArgs.TorchScript is not null && modelArgs.Initial is null && method is "xwp" or "xwpc"
                 ? $"{e.Message} On the command line: add --initial INIT.pt (the state_dict saved before training, or a TorchScript file of the untrained model)."
                 : e.Message);
         }
