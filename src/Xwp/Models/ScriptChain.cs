@@ -42,7 +42,12 @@ internal sealed class ScriptChain : IDisposable
     /// <exception cref="NotSupportedException">The root is not a Sequential, or a layer (named with its index and class) has no LRP rule or a configuration this copy does not support.</exception>
     public static ScriptChain Build(string path, ScriptLayout? layout, jit.ScriptModule module)
     {
-        var parameters = module.named_parameters().Select(p => p.name).ToHashSet(StringComparer.Ordinal);
+        Dictionary<string, long[]> parameters;
+        using (NewDisposeScope())
+        {
+            parameters = module.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape, StringComparer.Ordinal);
+        }
+
         if (layout is null || layout.Details.Count != layout.Children.Count)
         {
             throw new NotSupportedException(
@@ -174,7 +179,7 @@ internal sealed class ScriptChain : IDisposable
 
     private static nn.Module<Tensor, Tensor> Rebuild(Constants c) => c.Child.Type switch
     {
-        "Linear" => nn.Linear(c.Int("in_features"), c.Int("out_features"), hasBias: c.HasParameter("bias")),
+        "Linear" => nn.Linear(c.Size("in_features", "weight", 1), c.Size("out_features", "weight", 0), hasBias: c.HasParameter("bias")),
         "Conv2d" => Conv2d(c),
         "MaxPool2d" => MaxPool2d(c),
         "AvgPool2d" => nn.AvgPool2d(
@@ -223,7 +228,7 @@ internal sealed class ScriptChain : IDisposable
             : throw c.Refuse("has track_running_stats=False, so even in eval mode it normalises with the batch's own statistics and one input's relevance would depend on the others");
 
     /// <summary>The constants of one child, with errors that name the file, the layer and the constant.</summary>
-    private sealed class Constants(string path, int index, ScriptChild child, HashSet<string> parameters)
+    private sealed class Constants(string path, int index, ScriptChild child, Dictionary<string, long[]> parameters)
     {
         public ScriptChild Child { get; } = child;
 
@@ -233,13 +238,21 @@ internal sealed class ScriptChain : IDisposable
         public string Text(string name) =>
             Child.Constants.TryGetValue(name, out var value)
                 ? value
-                : throw Refuse($"declares no constant '{name}' in the file's code (saved by a PyTorch version whose layout Xwp does not know)");
+                : throw Refuse(
+                    $"declares no constant '{name}' in the file's code, so LRP cannot rebuild it (files made with torch.jit.trace keep no layer settings: " +
+                    "save with torch.jit.script(model).save(path))");
 
         public bool IsNone(string name) => Text(name) == "None";
 
         public bool IsString(string name) => Text(name).StartsWith('"') || Text(name).StartsWith('\'');
 
-        public bool HasParameter(string name) => parameters.Contains($"{Child.Name}.{name}");
+        public bool HasParameter(string name) => parameters.ContainsKey($"{Child.Name}.{name}");
+
+        /// <summary>A size from the class's constant, or else (a traced file keeps no constants) from a parameter's shape.</summary>
+        public long Size(string constant, string parameter, int dimension) =>
+            !Child.Constants.ContainsKey(constant) && parameters.TryGetValue($"{Child.Name}.{parameter}", out var shape) && shape.Length > dimension
+                ? shape[dimension]
+                : Int(constant);
 
         public long Int(string name) =>
             long.TryParse(Text(name), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
