@@ -158,6 +158,38 @@ public class ScriptedLrpTests
     }
 
     [Fact]
+    public void A_traced_chain_of_linear_layers_works_and_a_traced_conv_is_refused_with_the_way_out()
+    {
+        // torch.jit.trace keeps no layer constants: Linear's sizes come from its weight [out, in]; Conv2d's stride cannot be read.
+        using var traced = TorchScriptModel.Load(TorchScriptCommandTests.Fixture("lrp_traced_mlp.pt"));
+        using var fc1 = nn.Linear(6, 4);
+        using var fc2 = nn.Linear(4, 3);
+        using var module = nn.Sequential(("0", fc1), ("1", nn.ReLU()), ("2", fc2));
+        using (no_grad())
+        {
+            var source = traced.Module.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+            foreach (var (name, target) in module.named_parameters())
+            {
+                target.copy_(source[name]);
+            }
+        }
+
+        var (x, y) = Inputs("mlp");
+        using var _x = x;
+        using var _y = y;
+        using var fromTrace = traced.Explain(x).For(y).Using(Attributions.Lrp(new LrpOptions { Rule = LrpRule.Alpha2Beta1 })).Compute();
+        using var fromChain = ExplainableModel.FromModule(module).Explain(x).For(y).Using(Attributions.Lrp(new LrpOptions { Rule = LrpRule.Alpha2Beta1 })).Compute();
+        using var scale = fromChain.abs().max();
+        scale.item<float>().Should().BeGreaterThan(1e-3f);
+        TensorAssert.Close(fromTrace, fromChain, 1e-6);
+
+        using var cnn = TorchScriptModel.Load(TorchScriptCommandTests.Fixture("lrp_traced_cnn.pt"));
+        using var images = ones(2, 1, 8, 8);
+        var act = () => cnn.Explain(images).Using(Attributions.Lrp()).Compute();
+        act.Should().Throw<NotSupportedException>().WithMessage("*layer 0 ('0', Conv2d) declares no constant*torch.jit.script(model).save(path)*");
+    }
+
+    [Fact]
     public void A_misread_constant_is_caught_by_running_the_rebuilt_layer_beside_the_scripted_one()
     {
         // The CNN's second Conv2d has stride 2: a layout that claims stride 1 rebuilds a layer whose output shape differs.

@@ -11,6 +11,9 @@ With Captum 0.7 on PYTHONPATH it also writes Captum's ε-LRP on the same models 
 - lrp_script_mlp.pt: [N, 6] -> Linear 6->8 -> BatchNorm1d(eps 1e-3) -> LeakyReLU(0.1) -> Dropout(0.5)
   -> Linear 8->5 -> ReLU -> Identity -> Linear 5->3.
 - lrp_script_tanh.pt: [N, 6] -> Linear 6->4 -> Tanh -> Linear 4->3 (LRP has no rule for Tanh: refused).
+- lrp_traced_mlp.pt: the tanh model's two Linear layers with ReLU between, saved with torch.jit.trace, whose
+  code keeps no layer constants (Linear's sizes come from its weight; a traced Conv2d is refused).
+- lrp_traced_cnn.pt: [N, 1, 8, 8] -> Conv 1->2 3x3 stride 2 -> ReLU -> Flatten -> Linear 18->3, traced.
 Inputs and targets are cnn_inputs.npy / cnn_targets.npy and mlp_inputs.npy / mlp_targets.npy (make_fixtures.py).
 """
 import numpy as np
@@ -48,6 +51,10 @@ tanh = nn.Sequential(nn.Linear(6, 4), nn.Tanh(), nn.Linear(4, 3)).eval()
 torch.jit.script(cnn).save("lrp_script_cnn.pt")
 torch.jit.script(mlp).save("lrp_script_mlp.pt")
 torch.jit.script(tanh).save("lrp_script_tanh.pt")
+traced = nn.Sequential(tanh[0], nn.ReLU(), tanh[2]).eval()
+torch.jit.trace(traced, torch.randn(2, 6)).save("lrp_traced_mlp.pt")
+traced_cnn = nn.Sequential(nn.Conv2d(1, 2, 3, stride=2), nn.ReLU(), nn.Flatten(), nn.Linear(18, 3)).eval()
+torch.jit.trace(traced_cnn, torch.rand(2, 1, 8, 8)).save("lrp_traced_cnn.pt")
 
 x_cnn = torch.from_numpy(np.load("cnn_inputs.npy"))
 y_cnn = torch.from_numpy(np.load("cnn_targets.npy"))
