@@ -10,7 +10,9 @@ namespace Xwp;
 /// </summary>
 /// <remarks>
 /// Files saved by PyTorch 1.13 load in TorchSharp 0.107. While an explanation or evaluation runs the
-/// module is in eval mode (BatchNorm uses its running statistics, Dropout is off).
+/// module is in eval mode (BatchNorm uses its running statistics, Dropout is off). LRP works when the file is a
+/// scripted <c>nn.Sequential</c> of the layers it has rules for: the chain is rebuilt from the layer settings compiled
+/// into the file and checked against the module on every batch (see <see cref="LrpOptions"/>).
 /// </remarks>
 public sealed class TorchScriptModel : ExplainableModel, IDisposable
 {
