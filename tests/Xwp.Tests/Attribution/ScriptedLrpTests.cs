@@ -94,6 +94,10 @@ public class ScriptedLrpTests
         map.shape.Should().Equal(captum.shape);
         using var scale = captum.abs().max();
         TensorAssert.Close(map, captum, 1e-6 * scale.item<float>());
+
+        // One input per batch: the rebuilt chain is reused, refreshed and checked again for every batch.
+        using var single = model.Explain(x).For(y).WithBatchSize(1).Using(Attributions.Lrp()).Compute();
+        TensorAssert.Close(single, map, 1e-6 * scale.item<float>());
     }
 
     [Fact]
