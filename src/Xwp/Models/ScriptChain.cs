@@ -202,14 +202,19 @@ internal sealed class ScriptChain : IDisposable
             throw c.Refuse($"has padding={c.Text("padding")}; LRP supports Conv2d with numeric padding only (e.g. padding=1 instead of 'same')");
         }
 
-        if (c.Text("padding_mode") != "\"zeros\"")
+        // Padding other than zeros works with the ε-rule only; ChainLrp refuses z⁺ and αβ on such a layer, naming it.
+        var mode = c.Text("padding_mode") switch
         {
-            throw c.Refuse($"has padding_mode {c.Text("padding_mode")}; LRP supports Conv2d with zero padding only");
-        }
+            "\"zeros\"" => PaddingModes.Zeros,
+            "\"reflect\"" => PaddingModes.Reflect,
+            "\"replicate\"" => PaddingModes.Replicate,
+            "\"circular\"" => PaddingModes.Circular,
+            var other => throw c.Refuse($"has padding_mode {other}, which LRP does not know"),
+        };
 
         return nn.Conv2d(
             c.Int("in_channels"), c.Int("out_channels"), c.Pair("kernel_size"), c.Pair("stride"), c.Pair("padding"), c.Pair("dilation"),
-            PaddingModes.Zeros, c.Int("groups"), bias: c.HasParameter("bias"));
+            mode, c.Int("groups"), bias: c.HasParameter("bias"));
     }
 
     private static nn.Module<Tensor, Tensor> MaxPool2d(Constants c)

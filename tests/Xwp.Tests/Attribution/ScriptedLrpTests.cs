@@ -162,6 +162,46 @@ public class ScriptedLrpTests
     }
 
     [Fact]
+    public void A_conv_with_reflect_padding_takes_the_epsilon_rule_and_refuses_the_sign_splitting_rules_by_name()
+    {
+        // make_lrp_fixtures.py: Conv 1→2 3×3 padding 1 (reflect), ReLU, MaxPool 2, Flatten, Linear 32→3; Captum 0.7's ε-LRP.
+        using var model = TorchScriptModel.Load(TorchScriptCommandTests.Fixture("lrp_script_reflect.pt"));
+        var (x, y) = Inputs("cnn");
+        using var _x = x;
+        using var _y = y;
+        using var stored = NpyFile.Read(TorchScriptCommandTests.Fixture("captum_lrp_script_reflect_epsilon.npy"));
+        using var captum = stored.to(float32);
+        using var map = model.Explain(x).For(y).Using(Attributions.Lrp()).Compute();
+        using var scale = captum.abs().max();
+        scale.item<float>().Should().BeGreaterThan(1e-3f);
+        TensorAssert.Close(map, captum, 1e-6 * scale.item<float>());
+
+        // z⁺ and αβ convolve with split weights under zero padding, which is not this layer's: refused, naming the layer.
+        var zplus = () => model.Explain(x).For(y).Using(Attributions.Lrp(new LrpOptions { Rule = LrpRule.ZPlus })).Compute();
+        zplus.Should().Throw<NotSupportedException>().WithMessage("*layer 0 (Conv2d) pads with Reflect*ε-rule*");
+
+        // The composite the message suggests: ε on the reflect-padded conv, z⁺ on the Linear layer.
+        var composite = new LrpOptions { Rule = LrpRule.ZPlus, LayerRules = new Dictionary<int, LrpRule> { [0] = LrpRule.Epsilon } };
+        using var mixed = model.Explain(x).For(y).Using(Attributions.Lrp(composite)).Compute();
+        using var module = nn.Sequential(
+            ("0", nn.Conv2d(1, 2, (3, 3), padding: (1, 1), padding_mode: TorchSharp.PaddingModes.Reflect)), ("1", nn.ReLU()), ("2", nn.MaxPool2d(2)),
+            ("3", nn.Flatten()), ("4", nn.Linear(32, 3)));
+        using (no_grad())
+        {
+            var source = model.Module.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+            foreach (var (name, target) in module.named_parameters())
+            {
+                target.copy_(source[name]);
+            }
+        }
+
+        using var byHand = ExplainableModel.FromModule(module).Explain(x).For(y).Using(Attributions.Lrp(composite)).Compute();
+        using var mixedScale = byHand.abs().max();
+        mixedScale.item<float>().Should().BeGreaterThan(1e-3f);
+        TensorAssert.Close(mixed, byHand, 1e-6);
+    }
+
+    [Fact]
     public void A_traced_chain_of_linear_layers_works_and_a_traced_conv_is_refused_with_the_way_out()
     {
         // torch.jit.trace keeps no layer constants: Linear's sizes come from its weight [out, in]; Conv2d's stride cannot be read.

@@ -14,6 +14,8 @@ With Captum 0.7 on PYTHONPATH it also writes Captum's ε-LRP on the same models 
 - lrp_traced_mlp.pt: the tanh model's two Linear layers with ReLU between, saved with torch.jit.trace, whose
   code keeps no layer constants (Linear's sizes come from its weight; a traced Conv2d is refused).
 - lrp_traced_cnn.pt: [N, 1, 8, 8] -> Conv 1->2 3x3 stride 2 -> ReLU -> Flatten -> Linear 18->3, traced.
+- lrp_script_reflect.pt: [N, 1, 8, 8] -> Conv 1->2 3x3 padding 1, padding_mode 'reflect' -> ReLU -> MaxPool 2
+  -> Flatten -> Linear 32->3 (the ε-rule works; z⁺ and αβ need zero padding).
 Inputs and targets are cnn_inputs.npy / cnn_targets.npy and mlp_inputs.npy / mlp_targets.npy (make_fixtures.py).
 """
 import numpy as np
@@ -56,6 +58,10 @@ torch.jit.trace(traced, torch.randn(2, 6)).save("lrp_traced_mlp.pt")
 traced_cnn = nn.Sequential(nn.Conv2d(1, 2, 3, stride=2), nn.ReLU(), nn.Flatten(), nn.Linear(18, 3)).eval()
 torch.jit.trace(traced_cnn, torch.rand(2, 1, 8, 8)).save("lrp_traced_cnn.pt")
 
+reflect = nn.Sequential(
+    nn.Conv2d(1, 2, 3, padding=1, padding_mode="reflect"), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32, 3)).eval()
+torch.jit.script(reflect).save("lrp_script_reflect.pt")
+
 x_cnn = torch.from_numpy(np.load("cnn_inputs.npy"))
 y_cnn = torch.from_numpy(np.load("cnn_targets.npy"))
 x_mlp = torch.from_numpy(np.load("mlp_inputs.npy"))
@@ -84,6 +90,8 @@ else:
 
     reference = FlattenInForward(cnn, 7).eval()
     np.save("captum_lrp_script_cnn_epsilon.npy", LRP(reference).attribute(x_cnn.clone(), target=y_cnn).detach().numpy())
+    np.save("captum_lrp_script_reflect_epsilon.npy",
+            LRP(FlattenInForward(reflect, 3).eval()).attribute(x_cnn.clone(), target=y_cnn).detach().numpy())
     mlp[1].rule = EpsilonRule()
     np.save("captum_lrp_script_mlp_epsilon.npy", LRP(mlp).attribute(x_mlp.clone(), target=y_mlp).detach().numpy())
     print("Wrote Captum's LRP.")
