@@ -8,7 +8,9 @@ namespace Xwp.Models;
 /// The layer types of a TorchScript file, which TorchSharp's loaded module does not expose: the archive's
 /// <c>data.pkl</c> names the root module's class first, and the class's source under <c>code/</c> declares
 /// every child with its type (<c>__annotations__["0"] = __torch__.torch.nn.modules.linear.Linear</c>, or
-/// <c>fc : __torch__.torch.nn.modules.linear.Linear</c>), in declaration order.
+/// <c>fc : __torch__.torch.nn.modules.linear.Linear</c>), in declaration order. Each child's own class (a
+/// name-mangled copy per distinct configuration) holds its settings as <c>Final</c> constants, which
+/// <see cref="Details"/> keeps for LRP (<see cref="ScriptChain"/>).
 /// </summary>
 /// <param name="RootType">The root module's class name without its module path, e.g. <c>Sequential</c>.</param>
 /// <param name="Children">Each direct child's name and class name (e.g. <c>("0", "Linear")</c>), in declaration order.</param>
