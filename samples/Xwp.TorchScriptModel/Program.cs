@@ -8,6 +8,7 @@
 //
 // The same from the command line:
 //     xwp explain --torchscript model.pt --inputs X.npy --targets Y.npy --method ig --out A.npy
+//     xwp explain --torchscript model.pt --inputs X.npy --targets Y.npy --method lrp --out A.npy
 using Xwp;
 using static TorchSharp.torch;
 
@@ -25,7 +26,8 @@ using (var correct = logits.argmax(1).eq(y).to(float32).mean())
 }
 
 Console.WriteLine($"\nMean |attribution| per feature (x0 and x1 should lead):\n{"method",-20}{string.Join("", Enumerable.Range(0, 6).Select(i => $"{"x" + i,8}"))}");
-foreach (var method in new[] { Attributions.IntegratedGradients(), Attributions.ShapleyValueSampling(), Attributions.Saliency() })
+// LRP too: the file is a scripted nn.Sequential of layers LRP has rules for.
+foreach (var method in new[] { Attributions.IntegratedGradients(), Attributions.ShapleyValueSampling(), Attributions.Lrp(), Attributions.Saliency() })
 {
     using var map = model.Explain(x).For(y).Using(method).Compute();
     using var means = map.abs().mean([0]);

@@ -199,9 +199,10 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
                 .WithProgress(new StderrProgress(_errors))
                 .Run();
         }
-        catch (NotSupportedException e) when (method is not null && model is not Fcnn)
+        catch (NotSupportedException e) when (method is not null && model is not Fcnn && methodName != "lrp")
         {
             // --method names a method that needs an FCNN's snapshots or layers, and the model is TorchScript.
+            // (LRP's refusal names the layer of the model it cannot follow: a one-line model error, as for an FCNN.)
             throw new UsageException($"--method {methodName}: {e.Message}");
         }
         catch (ArgumentOutOfRangeException e) when (ExplainMethods.FlagFor(e.ParamName) is { } flag)

@@ -95,9 +95,10 @@ internal sealed class ExplainCommand : ICommand
             using var ctrlC = CtrlC.Listen();
             computed = builder.Using(attribution).WithProgress(progress).WithCancellation(ctrlC.Token).Compute();
         }
-        catch (NotSupportedException e) when (model is not Fcnn)
+        catch (NotSupportedException e) when (model is not Fcnn && method != "lrp")
         {
             // A method that needs an FCNN's snapshots or layers, asked of --torchscript: the options do not fit together.
+            // (LRP's refusal names the layer of the model it cannot follow: a one-line model error, as for an FCNN.)
             throw new UsageException(modelArgs.TorchScript is not null && modelArgs.Initial is null
                 ? $"{e.Message} On the command line: add --initial INIT.pt (the state_dict saved before training, or a TorchScript file of the untrained model)."
                 : e.Message);

@@ -29,7 +29,7 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
           --initial, --trained  PyTorch state_dicts (torch.save(model.state_dict())) at initialisation and after training
           --model               a model saved by Xwp (Fcnn.Save), holding both snapshots
           --torchscript         any PyTorch model saved with torch.jit.script(model).save(path): inputs [N, ...], outputs [N, C]
-                                (XWP and XWP^c need --initial too; LRP needs --model or --initial/--trained)
+                                (XWP and XWP^c need --initial too; LRP needs an nn.Sequential of known layers)
           --initial (with --torchscript)  the first Linear layer's weight before training: a state_dict saved before
                                 training, a safetensors file, or a TorchScript file of the untrained model
           --first-layer         the first Linear layer's name (found by itself in a Sequential, after a leading Flatten)

@@ -94,6 +94,13 @@ public abstract class ExplainableModel
     /// <summary>The first Linear layer and its reference weight, for XWP and XWP^c; null when the model has none.</summary>
     internal virtual Attribution.Xwp.FirstLayerAccess? FirstLayer => null;
 
+    /// <summary>
+    /// The layers LRP propagates through on <paramref name="inputs"/>, in forward order: <see cref="ModelStructure.Layers"/>
+    /// unless the model rebuilds them (a scripted Sequential); null when the model is not a chain of known layers.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The model is a chain, but one LRP cannot follow; the message names the layer.</exception>
+    internal virtual IReadOnlyList<nn.Module<Tensor, Tensor>>? LrpLayers(Tensor inputs) => Structure.Layers;
+
     /// <summary>Throws when the model cannot be run (disposed, or without the parameters it needs).</summary>
     internal virtual void ThrowIfNotReady()
     {

@@ -10,11 +10,14 @@ namespace Xwp;
 /// </summary>
 /// <remarks>
 /// Files saved by PyTorch 1.13 load in TorchSharp 0.107. While an explanation or evaluation runs the
-/// module is in eval mode (BatchNorm uses its running statistics, Dropout is off).
+/// module is in eval mode (BatchNorm uses its running statistics, Dropout is off). LRP works when the file is a
+/// scripted <c>nn.Sequential</c> of the layers it has rules for: the chain is rebuilt from the layer settings compiled
+/// into the file and checked against the module on every batch (see <see cref="LrpOptions"/>).
 /// </remarks>
 public sealed class TorchScriptModel : ExplainableModel, IDisposable
 {
     private readonly jit.ScriptModule<Tensor, Tensor> _module;
+    private Models.ScriptChain? _lrpChain;
     private bool _disposed;
 
     private TorchScriptModel(jit.ScriptModule<Tensor, Tensor> module, ModelOutput output, string path)
@@ -118,12 +121,39 @@ public sealed class TorchScriptModel : ExplainableModel, IDisposable
         }
 
         _disposed = true;
+        _lrpChain?.Dispose();
         _module.Dispose();
     }
 
     internal override void ThrowIfNotReady() => ObjectDisposedException.ThrowIf(_disposed, this);
 
     internal override IDisposable BeginExplaining() => new Models.EvalMode(_module);
+
+    /// <summary>
+    /// The scripted Sequential rebuilt as TorchSharp layers (once; see <see cref="Models.ScriptChain"/>), refreshed with the
+    /// module's current parameters and checked against the module on <paramref name="inputs"/>.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The root is not a Sequential, a layer has no LRP rule, or a rebuilt layer disagrees with the scripted one; the message names the file and the layer.</exception>
+    internal override IReadOnlyList<nn.Module<Tensor, Tensor>> LrpLayers(Tensor inputs)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_lrpChain is null)
+        {
+            var chain = Models.ScriptChain.Build(Path, Layout, _module);
+            if (Device.type != DeviceType.CPU)
+            {
+                foreach (var layer in chain.Layers)
+                {
+                    layer.to(Device);
+                }
+            }
+
+            _lrpChain = chain;
+        }
+
+        _lrpChain.Refresh(_module, inputs);
+        return _lrpChain.Layers;
+    }
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 

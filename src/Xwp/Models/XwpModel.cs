@@ -73,6 +73,8 @@ public sealed class XwpModel : ExplainableModel, IDisposable
     /// <inheritdoc/>
     public override ModelStructure Structure => _inner.Structure;
 
+    internal override IReadOnlyList<nn.Module<Tensor, Tensor>>? LrpLayers(Tensor inputs) => _inner.LrpLayers(inputs);
+
     /// <summary>
     /// Wraps a TorchSharp module (or a loaded TorchScript module's <c>Module</c>) with the reference weight of its
     /// first Linear layer. The module stays yours; its trained weights are read live at every explanation.

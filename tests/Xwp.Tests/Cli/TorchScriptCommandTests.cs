@@ -77,6 +77,48 @@ public sealed class TorchScriptCommandTests : IDisposable
         TensorAssert.Close(b, a, 1e-6);
     }
 
+    [Theory]
+    [InlineData("epsilon")]
+    [InlineData("alpha2beta1")]
+    public void Lrp_explains_a_scripted_sequential_cnn_as_the_api_does(string rule)
+    {
+        // make_lrp_fixtures.py: Conv (padding 1), BatchNorm2d, ReLU, MaxPool, Conv (stride 2, padding 1), LeakyReLU, AvgPool,
+        // Flatten, Dropout, Linear, scripted as one nn.Sequential.
+        var outPath = Path.Combine(_dir, "A.npy");
+        var code = new ExplainCommand().Run(new Arguments(
+            ["--torchscript", Fixture("lrp_script_cnn.pt"), "--inputs", Fixture("cnn_inputs.npy"), "--targets", Fixture("cnn_targets.npy"),
+             "--method", "lrp", "--lrp-rule", rule, "--out", outPath]));
+        code.Should().Be(0);
+
+        using var written = NpyFile.Read(outPath);
+        written.shape.Should().Equal(4, 1, 8, 8);
+        using var model = TorchScriptModel.Load(Fixture("lrp_script_cnn.pt"));
+        using var x = NpyFile.Read(Fixture("cnn_inputs.npy"));
+        using var y = NpyFile.Read(Fixture("cnn_targets.npy"));
+        var options = new LrpOptions { Rule = rule == "epsilon" ? LrpRule.Epsilon : LrpRule.Alpha2Beta1 };
+        using var expected = model.Explain(x).For(y).Using(Attributions.Lrp(options)).Compute();
+        TensorAssert.Close(written, expected, 1e-7);
+        if (rule == "epsilon")
+        {
+            using var captum = NpyFile.Read(Fixture("captum_lrp_script_cnn_epsilon.npy"));
+            TensorAssert.Close(written, captum, 1e-5);
+        }
+    }
+
+    [Fact]
+    public void Lrp_on_a_scripted_layer_without_a_rule_is_one_line_naming_the_file_and_the_layer()
+    {
+        var errors = new StringWriter();
+        var tanh = Fixture("lrp_script_tanh.pt");
+        var code = FailureReport.Run(
+            new ExplainCommand(), ["--torchscript", tanh, "--inputs", Fixture("mlp_inputs.npy"), "--method", "lrp", "--out", Path.Combine(_dir, "A.npy")], errors);
+        code.Should().Be(FailureReport.Failed);
+        errors.ToString().TrimEnd().Should().Match(
+            $"xwp explain: LRP cannot run on the TorchScript model '{tanh}': layer 1 ('1', Tanh) has no LRP rule.*Integrated Gradients*any model.");
+        errors.ToString().Should().NotContain("--initial", "--initial helps XWP, not LRP").And.NotContain("Usage:").And.NotContain("   at ");
+        File.Exists(Path.Combine(_dir, "A.npy")).Should().BeFalse();
+    }
+
     [Fact]
     public void Fcnn_only_methods_and_bad_files_are_usage_or_data_errors_naming_the_problem()
     {

@@ -74,8 +74,8 @@ internal static class ChainLrp
             {
                 Flatten => relevance.reshape(x.shape),
                 ReLU or LeakyReLU or Dropout or Identity => relevance,
-                Linear linear => Weighted(rules[--k], x, relevance, options.Epsilon, (v, w, b) => F.linear(v, w, b), linear.weight!, linear.bias),
-                Conv2d conv => Weighted(rules[--k], x, relevance, options.Epsilon, Convolution(conv), conv.weight!, conv.bias),
+                Linear linear => Weighted(rules[--k], x, relevance, options.Epsilon, (v, w, b) => F.linear(v, w, b), linear.weight!, linear.bias, linear.call),
+                Conv2d conv => Weighted(rules[--k], x, relevance, options.Epsilon, Convolution(conv, i), conv.weight!, conv.bias, conv.call),
                 _ => Rule(x, relevance, options.Epsilon, layer.call),
             };
         }
@@ -86,24 +86,30 @@ internal static class ChainLrp
     private static bool Supported(nn.Module layer) =>
         layer is Linear or Conv2d or MaxPool2d or AvgPool2d or BatchNorm1d or BatchNorm2d or Flatten or ReLU or LeakyReLU or Dropout or Identity;
 
-    /// <summary>The convolution with other weights, with the layer's stride, padding, dilation and groups.</summary>
-    private static Func<Tensor, Tensor, Tensor?, Tensor> Convolution(Conv2d conv)
+    /// <summary>
+    /// The convolution with other weights, with the layer's stride, padding, dilation and groups (for the z⁺ and αβ
+    /// rules, which split weights; the ε-rule runs the layer itself, whatever its padding mode).
+    /// </summary>
+    private static Func<Tensor, Tensor, Tensor?, Tensor> Convolution(Conv2d conv, int index)
     {
         if (conv.padding_mode != TorchSharp.PaddingModes.Zeros)
         {
-            return (v, w, b) => throw new NotSupportedException($"LRP's z⁺ and αβ rules support Conv2d with zero padding only, not {conv.padding_mode}; use the ε-rule.");
+            return (v, w, b) => throw new NotSupportedException(
+                $"LRP's z⁺ and αβ rules support Conv2d with zero padding only; layer {index} (Conv2d) pads with {conv.padding_mode}. " +
+                "Give it the ε-rule (LrpOptions.Rule, or LrpOptions.LayerRules for this layer alone).");
         }
 
         return (v, w, b) => F.conv2d(v, w, b, conv.stride, conv.padding, conv.dilation, conv.groups);
     }
 
-    /// <summary>A Linear or Conv2d layer's rule; <paramref name="op"/> applies the layer with given weights.</summary>
-    private static Tensor Weighted(LrpRule rule, Tensor a, Tensor relevance, double epsilon, Func<Tensor, Tensor, Tensor?, Tensor> op, Tensor weight, Tensor? bias)
+    /// <summary>A Linear or Conv2d layer's rule; <paramref name="op"/> applies the layer with given weights, <paramref name="layer"/> as it is.</summary>
+    private static Tensor Weighted(
+        LrpRule rule, Tensor a, Tensor relevance, double epsilon, Func<Tensor, Tensor, Tensor?, Tensor> op, Tensor weight, Tensor? bias, Func<Tensor, Tensor> layer)
     {
         switch (rule)
         {
             case LrpRule.Epsilon:
-                return Rule(a, relevance, epsilon, v => op(v, weight, bias));
+                return Rule(a, relevance, epsilon, layer);
             case LrpRule.ZPlus:
             {
                 var wp = weight.detach().clamp_min(0);

@@ -27,8 +27,9 @@ internal sealed class LrpAttribution(LrpOptions options) : AttributionMethod
     {
         if (batch.Fcnn is null)
         {
-            var chain = batch.Model.Structure.Layers ?? throw new NotSupportedException(
-                "LRP needs a chain of known layers: an Fcnn, or a model wrapped with ExplainableModel.FromModule from an nn.Sequential. " +
+            var chain = batch.Model.LrpLayers(batch.Inputs) ?? throw new NotSupportedException(
+                "LRP needs a chain of known layers: an Fcnn, a model wrapped with ExplainableModel.FromModule from an nn.Sequential, " +
+                "or a TorchScriptModel of a scripted nn.Sequential. " +
                 "Integrated Gradients or a SHAP method work on any model.");
             return ChainLrp.Attribute(batch, chain, Options);
         }

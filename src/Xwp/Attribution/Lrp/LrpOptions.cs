@@ -5,7 +5,8 @@ namespace Xwp;
 /// non-linear classifier decisions by layer-wise relevance propagation"). Relevance starts as the
 /// target's pre-softmax score (logit) and flows back through the linear (and convolutional) layers by a
 /// rule per layer; ReLU, LeakyReLU and Dropout pass it through unchanged, pooling and BatchNorm use the
-/// ε-rule. Works on an <see cref="Fcnn"/> and on <c>nn.Sequential</c> chains of known layers.
+/// ε-rule. Works on an <see cref="Fcnn"/> and on <c>nn.Sequential</c> chains of known layers, built in TorchSharp
+/// (<see cref="ExplainableModel.FromModule"/>) or scripted in PyTorch (<see cref="TorchScriptModel.Load"/>).
 /// </summary>
 public sealed record LrpOptions
 {
