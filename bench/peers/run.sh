@@ -22,13 +22,15 @@
 set -euo pipefail
 
 threads=2 repeat=3 seed=0 out=""
-passthrough=()
+passthrough=() method_images=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --threads) threads="$2"; shift 2 ;;
     --repeat) repeat="$2"; shift 2 ;;
     --seed) seed="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    # The export's image counts; the timed run gets the peers' fastest batches (at most these) instead.
+    --method-images) method_images=("$1" "$2"); shift 2 ;;
     -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) passthrough+=("$1"); shift ;;
   esac
@@ -49,7 +51,7 @@ fi
 
 common=(--peers-only --threads "$threads" --seed "$seed" "${passthrough[@]}")
 rm -rf "$out/export"
-"$XWP" bench --export "$out/export" "${common[@]}" >&2
+"$XWP" bench --export "$out/export" "${common[@]}" "${method_images[@]}" >&2
 "$python" "$here/peers.py" --export "$out/export" --threads "$threads" --repeat "$repeat" --out "$out/peers.json"
 # Xwp is timed on as many images per call as the peer was fastest at, so both sides do the same work per call.
 batches="$("$python" "$here/table.py" --batches "$out/peers.json")"
@@ -62,7 +64,7 @@ rm -rf "$out/cnn-export"
 cnn_batches="$("$python" "$here/table.py" --batches "$out/cnn-peers.json")"
 "$XWP" bench --json --repeat "$repeat" "${cnn[@]}" --method-images "$cnn_batches" > "$out/cnn-xwp.json"
 
-command="bench/peers/run.sh --threads $threads --repeat $repeat --seed $seed${passthrough:+ ${passthrough[*]}}"
+command="bench/peers/run.sh --threads $threads --repeat $repeat --seed $seed${method_images:+ ${method_images[*]}}${passthrough:+ ${passthrough[*]}}"
 "$python" "$here/table.py" --command "$command" "$out/peers.json" "$out/xwp.json" "$out/cnn-peers.json" "$out/cnn-xwp.json" \
   | tee "$out/table.md"
 echo "(JSON and the exported files are in $out)" >&2
