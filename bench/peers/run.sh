@@ -39,14 +39,20 @@ done
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 python="${PYTHON:-python3}"
+if [[ "$python" == */* ]]; then
+  python="$(cd "$(dirname "$python")" && pwd)/$(basename "$python")"
+fi
 if [[ -z "$out" ]]; then
   out="$(mktemp -d "${TMPDIR:-/tmp}/xwp-peers.XXXXXX")"
 fi
 mkdir -p "$out"
+out="$(cd "$out" && pwd)"
 
 if [[ -z "${XWP:-}" ]]; then
   dotnet build "$root/src/Xwp.Cli" -c Release -nologo -v quiet >&2
   XWP="$(find "$root/src/Xwp.Cli/bin/Release" -name xwp -type f -perm -u+x | head -n 1)"
+elif [[ "$XWP" == */* ]]; then
+  XWP="$(cd "$(dirname "$XWP")" && pwd)/$(basename "$XWP")"
 fi
 
 common=(--peers-only --threads "$threads" --seed "$seed" "${passthrough[@]}")
@@ -57,7 +63,9 @@ rm -rf "$out/export"
 batches="$("$python" "$here/table.py" --batches "$out/peers.json")"
 "$XWP" bench --json --repeat "$repeat" "${common[@]}" --method-images "$batches" > "$out/xwp.json"
 
-cnn=(--torchscript "$root/docs/bench/small_cnn.pt" --inputs "$root/docs/bench/small_cnn_inputs.npy" --threads "$threads")
+# Run from the repository root so the commands in the table name the model by its path in the repository.
+cd "$root"
+cnn=(--torchscript docs/bench/small_cnn.pt --inputs docs/bench/small_cnn_inputs.npy --threads "$threads")
 rm -rf "$out/cnn-export"
 "$XWP" bench "${cnn[@]}" --export "$out/cnn-export" >&2
 "$python" "$here/peers.py" --export "$out/cnn-export" --threads "$threads" --repeat "$repeat" --out "$out/cnn-peers.json"
