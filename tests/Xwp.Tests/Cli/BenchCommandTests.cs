@@ -125,17 +125,18 @@ public sealed class BenchCommandTests : IDisposable
             "--method-images", "kernelshap=2"]);
         code.Should().Be(0);
 
-        using var scope = NewDisposeScope();
         using var model = TorchScriptModel.Load(modelPath);
         using var inputs = NpyFile.Read(Path.Combine(folder, "inputs.npy"));
         using var original = NpyFile.Read(inputsPath);
         inputs.shape.Should().Equal(32, 1, 28, 28);
-        inputs.eq(original).all().item<bool>().Should().BeTrue("the peer reads the inputs Xwp used");
+        using var sameInputs = inputs.eq(original).all();
+        sameInputs.item<bool>().Should().BeTrue("the peer reads the inputs Xwp used");
         using var targets = NpyFile.Read(Path.Combine(folder, "targets.npy"));
         using var logits = model.Forward(inputs);
         using var predicted = logits.argmax(1);
         targets.dtype.Should().Be(ScalarType.Int64);
-        targets.eq(predicted).all().item<bool>().Should().BeTrue("the targets are the predicted classes");
+        using var sameTargets = targets.eq(predicted).all();
+        sameTargets.item<bool>().Should().BeTrue("the targets are the predicted classes");
 
         // The exported IG map is IG of this model: completeness, Σ map = p_t(x) − p_t(0) per image, up to the
         // 50-point Gauss–Legendre rule's error on a ReLU network (at most 2e-4 here on differences of about 5e-3).
@@ -143,13 +144,20 @@ public sealed class BenchCommandTests : IDisposable
         igMap.shape.Should().Equal(32, 1, 28, 28);
         using var probabilities = logits.softmax(1);
         using var zeros = zeros_like(inputs);
-        using var atZero = model.Forward(zeros).softmax(1);
+        using var logitsAtZero = model.Forward(zeros);
+        using var atZero = logitsAtZero.softmax(1);
         using var index = targets.unsqueeze(1);
-        using var difference = probabilities.gather(1, index).squeeze(1).sub(atZero.gather(1, index).squeeze(1));
-        using var sums = igMap.reshape(32, -1).sum(1);
-        using var gap = sums.sub(difference).abs().max();
+        using var pickedAtX = probabilities.gather(1, index);
+        using var pickedAtZero = atZero.gather(1, index);
+        using var difference = pickedAtX.sub(pickedAtZero).squeeze(1);
+        using var flatMap = igMap.reshape(32, -1);
+        using var sums = flatMap.sum(1);
+        using var error = sums.sub(difference);
+        using var absError = error.abs();
+        using var gap = absError.max();
         gap.item<float>().Should().BeLessThan(3e-4f);
-        using var meanDifference = difference.abs().mean();
+        using var absDifference = difference.abs();
+        using var meanDifference = absDifference.mean();
         meanDifference.item<float>().Should().BeGreaterThan(1e-3f, "the completeness check is not vacuous");
 
         using var occlusionMap = NpyFile.Read(Path.Combine(folder, "maps", "occlusion.npy"));
