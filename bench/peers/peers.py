@@ -3,7 +3,9 @@
 
 Reads a folder written by `xwp bench --export DIR` (the 784-400-100-10 network as two PyTorch
 state_dicts, the inputs, the targets, Xwp's maps of the first images and manifest.json with every
-method's settings), runs each method's peer with those settings and writes JSON:
+method's settings) or by `xwp bench --torchscript MODEL.pt --inputs X.npy --export DIR` (the same
+without the network: the manifest names the scripted model, which is loaded with torch.jit.load),
+runs each method's peer with those settings and writes JSON:
 
 - images/s: for each method several batch sizes (and Captum's perturbations_per_eval or
   internal_batch_size where it has one) are tried, each timed as the best of --repeat calls after a
@@ -53,7 +55,7 @@ def build_network(sizes, state_dict_path):
 
 
 class Work:
-    """The exported model, inputs and targets."""
+    """The exported 784-400-100-10 network (two state_dicts), inputs [N, 784] and targets."""
 
     def __init__(self, folder):
         with open(os.path.join(folder, "manifest.json"), encoding="utf-8") as f:
@@ -74,6 +76,31 @@ class Work:
         if space == "probabilities":
             return lambda x: torch.softmax(net(x.reshape(x.shape[0], -1)), dim=1)
         return lambda x: net(x.reshape(x.shape[0], -1))
+
+
+class ScriptWork:
+    """A scripted model (any architecture) with the exported inputs [N, 1, 28, 28] and targets."""
+
+    def __init__(self, folder, manifest):
+        self.manifest = manifest
+        self.net = torch.jit.load(manifest["model"]).eval()
+        self.inputs = torch.from_numpy(np.load(os.path.join(folder, "inputs.npy")))
+        self.targets = torch.from_numpy(np.load(os.path.join(folder, "targets.npy")))
+        self.folder = folder
+
+    def forward(self, space):
+        net = self.net
+        if space == "probabilities":
+            return lambda x: torch.softmax(net(x), dim=1)
+        return net
+
+
+def load_work(folder):
+    with open(os.path.join(folder, "manifest.json"), encoding="utf-8") as f:
+        manifest = json.load(f)
+    if manifest.get("format") == "torchscript":
+        return ScriptWork(folder, manifest), script_peer
+    return Work(folder), peer
 
 
 # --- plain-PyTorch XWP -------------------------------------------------------------------------
@@ -220,6 +247,46 @@ def peer(work, key, p):
     return None, None
 
 
+def script_peer(work, key, p):
+    """The same as `peer` for a scripted model on inputs [N, 1, H, W]: Occlusion, KernelSHAP and IG, the
+    generic methods `xwp bench --torchscript` times. At most the exported images fit in a batch."""
+    f = work.forward(p.get("output_space", "probabilities"))
+    h, w = work.inputs.shape[-2:]
+
+    if key == "occlusion":
+        occlusion = Occlusion(f)
+
+        def run(x, t, c):
+            return occlusion.attribute(x, target=t, baselines=p["baseline"], sliding_window_shapes=(1, *p["window"]),
+                                       strides=(1, *p["stride"]), perturbations_per_eval=c["perturbations_per_eval"])
+
+        windows = ((h - p["window"][0]) // p["stride"][0] + 1) * ((w - p["window"][1]) // p["stride"][1] + 1)
+        return run, [{"batch": b, "perturbations_per_eval": k} for b in (1, 8, 32) for k in (1, 8, 32, windows)]
+
+    if key == "kernelshap":
+        mask = torch.tensor(p["feature_mask"]).reshape(1, 1, h, w)
+        shap = KernelShap(f)
+
+        def run(x, t, c):
+            return shap.attribute(x, target=t, baselines=p["baseline"], feature_mask=mask,
+                                  n_samples=p["n_samples"], perturbations_per_eval=c["perturbations_per_eval"])
+
+        return run, [{"batch": b, "perturbations_per_eval": k} for b in (1, 8) for k in (50, 500)]
+
+    if key == "ig":
+        ig = IntegratedGradients(f)
+
+        def run(x, t, c):
+            return ig.attribute(x, target=t, baselines=p["baseline"], n_steps=p["n_steps"],
+                                method=p["method"], internal_batch_size=c["internal_batch_size"])
+
+        steps = p["n_steps"]
+        return run, [{"batch": b, "internal_batch_size": k} for b in (1, 8, 32) for k in (None, 100, 400)
+                     if k is None or k < b * steps]
+
+    return None, None
+
+
 # --- timing ------------------------------------------------------------------------------------
 
 
@@ -236,9 +303,9 @@ def timed(call, repeat):
     return best, warm, result
 
 
-def bench_method(work, entry, repeat, max_seconds, log):
+def bench_method(work, peer_of, entry, repeat, max_seconds, log):
     key = entry["key"]
-    run, configs = peer(work, key, entry["parameters"])
+    run, configs = peer_of(work, key, entry["parameters"])
     if run is None:
         log(f"  {key}: no peer in this script, skipped")
         return None
@@ -283,7 +350,7 @@ def bench_method(work, entry, repeat, max_seconds, log):
         expected = torch.from_numpy(np.load(os.path.join(work.folder, entry["map"])))
         n = expected.shape[0]
         got = run(work.inputs[:n], work.targets[:n], {**best, "batch": n}).detach()
-        per_image = (got - expected).abs().amax(dim=1)
+        per_image = (got - expected).abs().reshape(n, -1).amax(dim=1)
         result["max_abs_diff"] = float(per_image.max())
         # A ReLU whose pre-activation is within rounding of 0 can go either way on the two sides; that
         # shows as one image with a larger difference, so the count separates it from a systematic one.
@@ -297,7 +364,7 @@ def bench_method(work, entry, repeat, max_seconds, log):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--export", required=True, help="folder written by `xwp bench --export`")
+    parser.add_argument("--export", required=True, help="folder written by `xwp bench [--torchscript MODEL.pt --inputs X.npy] --export DIR`")
     parser.add_argument("--threads", type=int, help="torch threads (default: the count in the manifest, as xwp used)")
     parser.add_argument("--repeat", type=int, default=3, help="timed calls per configuration after a warm-up; the best counts")
     parser.add_argument("--max-seconds", type=float, default=60.0,
@@ -306,7 +373,7 @@ def main():
     parser.add_argument("--out", help="write the JSON here (default: standard output)")
     args = parser.parse_args()
 
-    work = Work(args.export)
+    work, peer_of = load_work(args.export)
     threads = args.threads or work.manifest["threads"]
     torch.set_num_threads(threads)
     torch.manual_seed(0)  # Captum's samplers draw from torch's global generator
@@ -320,7 +387,7 @@ def main():
     for entry in work.manifest["methods"]:
         if keys is not None and entry["key"] not in keys:
             continue
-        r = bench_method(work, entry, args.repeat, args.max_seconds, log)
+        r = bench_method(work, peer_of, entry, args.repeat, args.max_seconds, log)
         if r is not None:
             results.append(r)
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Join the JSON of `peers.py` and of `xwp bench --json` into one Markdown table.
+"""Join the JSON of `peers.py` and of `xwp bench --json` into Markdown tables.
 
-Usage: table.py PEERS.json XWP.json [COMMAND]
+Usage: table.py [--command COMMAND] PEERS.json XWP.json [PEERS.json XWP.json ...]
        table.py --batches PEERS.json   (prints KEY=N,... : the images per call each peer was fastest at)
-Per method: Xwp's images/s, the peer's best images/s (and the batch it was fastest at), Xwp / peer,
-and the largest absolute difference between the two maps (methods without randomness only).
+One table per pair (run.sh passes the 784-400-100-10 network's pair, then the small CNN's). Per method:
+Xwp's images/s, the peer's best images/s (and the setting it was fastest at), Xwp / peer, and the largest
+absolute difference between the two maps (methods without randomness only).
 """
 
 import json
@@ -15,23 +16,13 @@ def rate(value):
     return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
 
 
-def main():
-    if len(sys.argv) == 3 and sys.argv[1] == "--batches":
-        with open(sys.argv[2], encoding="utf-8") as f:
-            print(",".join(f"{m['key']}={m['best']['batch']}" for m in json.load(f)["methods"]))
-        return
-    if len(sys.argv) not in (3, 4):
-        sys.exit(__doc__.strip().splitlines()[2])
-    with open(sys.argv[1], encoding="utf-8") as f:
-        peers = json.load(f)
-    with open(sys.argv[2], encoding="utf-8") as f:
-        xwp = json.load(f)
-    by_key = {m["key"]: m for m in peers["methods"]}
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
 
-    print(f"# Xwp against PyTorch/Captum — {xwp['date']}")
-    print()
-    if len(sys.argv) == 4:
-        print(f"Command: `{sys.argv[3]}`")
+
+def print_table(peers, xwp):
+    by_key = {m["key"]: m for m in peers["methods"]}
     print(f"xwp: `{xwp['command']}`; peers: torch {peers['torch']}, Captum {peers['captum']}, `{peers['command']}`.")
     print(f"Network {xwp['network']}, {xwp['threads']} thread(s) on both sides, best of {xwp['repeat']} (xwp) and "
           f"{peers['repeat']} (peers) after a warm-up. The peer is timed at several batch sizes and its fastest setting "
@@ -57,6 +48,31 @@ def main():
         for r in fast["rows"]:
             print(f"{r['method']} fast path: {r['useful_gflops']:.1f} useful GFLOP/s = {100 * r['matmul_share']:.0f}% of a plain "
                   f"[16384, 400] x [400, 100] matmul ({fast['matmul_gflops']:.1f} GFLOP/s), {fast['images']:,} images.")
+
+
+def main():
+    args = sys.argv[1:]
+    if len(args) == 2 and args[0] == "--batches":
+        print(",".join(f"{m['key']}={m['best']['batch']}" for m in load(args[1])["methods"]))
+        return
+    command = None
+    if len(args) >= 2 and args[0] == "--command":
+        command, args = args[1], args[2:]
+    if not args or len(args) % 2 != 0:
+        sys.exit(__doc__.strip().splitlines()[2])
+    pairs = [(load(args[i]), load(args[i + 1])) for i in range(0, len(args), 2)]
+
+    print(f"# Xwp against PyTorch/Captum — {pairs[0][1]['date']}")
+    print()
+    if command:
+        print(f"Command: `{command}`")
+        print()
+    for i, (peers, xwp) in enumerate(pairs):
+        if i > 0:
+            print()
+            print(f"## {xwp['network']}: the generic (any-model) paths")
+            print()
+        print_table(peers, xwp)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ internal sealed class BenchCommand : ICommand
         Usage: xwp bench [--images 1024] [--literal-images 32] [--threads 2] [--repeat 3] [--seed 0] [--budget-mb 256]
                          [--method-images N | KEY=N,...] [--methods KEY,...] [--peers-only] [--json] [--export DIR [--compare-images 256]]
                xwp bench --load [--limit 100] [--datasets fashion-mnist,tmnist-style] [--epochs 10] [--json]
-               xwp bench --torchscript MODEL.pt --inputs X.npy [--threads 2] [--repeat 3]
+               xwp bench --torchscript MODEL.pt --inputs X.npy [--threads 2] [--repeat 3] [--method-images N | KEY=N,...] [--json] [--export DIR]
                xwp bench --xwp-paths [--images 256] [--threads 2] [--repeat 3] [--seed 0]
 
           --images          images for the fast path (the literal path uses --literal-images of them)
@@ -50,8 +50,10 @@ internal sealed class BenchCommand : ICommand
                             child process that spins (started and stopped by the bench), and print both times and the ratio
           --xwp-paths       instead: XWP/XWP^c through the Fcnn fast path and through XwpModel over the same weights
                             as an nn.Sequential, for one class and for all classes
-          --torchscript     instead: Occlusion, KernelSHAP and IG through the generic path on a scripted model
-                            and --inputs [N, ..., H, W] (see docs/bench/small_cnn_captum.py for Captum on the same files)
+          --torchscript     instead: Occlusion, KernelSHAP and IG (the method table's settings) through the generic path on
+                            a scripted model and --inputs [N, 1, 28, 28], on every input (KernelSHAP: the first 8); with
+                            --export DIR the inputs, targets, maps and manifest.json for bench/peers/ (run.sh times Captum
+                            on docs/bench/small_cnn.pt this way)
         """;
 
     public int Run(Arguments args)
@@ -72,8 +74,11 @@ internal sealed class BenchCommand : ICommand
             var inputsPath = args.Required("inputs");
             var scriptThreads = args.Threads(2);
             var scriptRepeat = args.Int("repeat", 3, min: 1);
+            var scriptImages = MethodImages(args);
+            var scriptJson = args.Flag("json");
+            var scriptExport = args.Optional("export");
             args.RejectUnknown();
-            return BenchAnyModel.Run(torchScript, inputsPath, scriptThreads, scriptRepeat);
+            return BenchAnyModel.Run(torchScript, inputsPath, scriptThreads, scriptRepeat, scriptJson, scriptExport, scriptImages);
         }
 
         if (args.Flag("xwp-paths"))
@@ -152,7 +157,7 @@ internal sealed class BenchCommand : ICommand
     }
 
     /// <summary><c>--method-images N</c> (every row) or <c>--method-images KEY=N,...</c> (those rows).</summary>
-    private static (int? All, Dictionary<string, int> Rows) MethodImages(Arguments args)
+    internal static (int? All, Dictionary<string, int> Rows) MethodImages(Arguments args)
     {
         var rows = new Dictionary<string, int>(StringComparer.Ordinal);
         var text = args.Optional("method-images");
