@@ -250,7 +250,8 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
         foreach (var m in methods)
         {
             EvaluationMetric[] metrics = [Metrics.MaxSensitivity(m.Method, sensitivityOptions), Metrics.ParameterRandomisation(m.Method, randomisationOptions)];
-            var madeBy = ScoreMadeBy(key, m, data, metrics, features, new Dictionary<string, string>
+            // The options say all the metrics' settings; their long descriptions would only hide what changed.
+            var madeBy = ScoreMadeBy(key, m, data, [], features, new Dictionary<string, string>
             {
                 ["claim_images"] = count.ToString(CultureInfo.InvariantCulture),
                 ["max_sensitivity_options"] = CacheManifest.Describe(sensitivityOptions),
@@ -317,10 +318,14 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
         {
             ["method"] = method.Key,
             ["options"] = CacheManifest.Describe(method.Options),
-            ["map_sha256"] = CacheManifest.HashFile(FullPath($"{key}/maps/{method.Key}.npy")),
-            ["metrics"] = string.Join("; ", metrics.Select(m =>
-                $"{m.Name} {{ {string.Join(", ", m.Settings(features).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} = {p.Value}"))} }}")),
+            ["map_sha256"] = _cache.RecordedSha256($"{key}/maps/{method.Key}.npy") ?? CacheManifest.HashFile(FullPath($"{key}/maps/{method.Key}.npy")),
         };
+        if (metrics.Count > 0)
+        {
+            madeBy["metrics"] = string.Join("; ", metrics.Select(m =>
+                $"{m.Name} {{ {string.Join(", ", m.Settings(features).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} = {p.Value}"))} }}"));
+        }
+
         foreach (var (k, v) in extra)
         {
             madeBy[k] = v;
