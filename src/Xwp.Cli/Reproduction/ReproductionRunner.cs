@@ -441,7 +441,12 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
     private ImageDataset Load(string key, DatasetSplit split) => key switch
     {
         "fashion-mnist" => Datasets.FashionMnist(split, settings.FashionMnistPath),
-        "tmnist-style" => Datasets.TypefaceDigits(split, settings.TmnistCsvPath, new DigitDatasetOptions { Seed = (int)settings.Seed }),
+        "tmnist-style" => Datasets.TypefaceDigits(split, settings.TmnistCsvPath, new DigitDatasetOptions
+        {
+            Seed = (int)settings.Seed,
+            // Rendering the installed fonts took most of a rerun that reuses everything else.
+            RenderCacheFile = Path.Combine(settings.OutputFolder, key, "font-digits.cache"),
+        }),
         _ => throw new InvalidOperationException($"Unknown dataset '{key}'."),
     };
 
