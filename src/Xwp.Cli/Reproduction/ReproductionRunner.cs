@@ -195,7 +195,8 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
         var missing = new List<ReproductionMethod>();
         foreach (var m in methods)
         {
-            var cached = ReadScores(ScoreRelative(key, m.Key, "table"), madeBy[m.Key], metrics, features, images, m.Key);
+            var relative = ScoreRelative(key, m.Key, "table");
+            var cached = ReadScores(relative, madeBy[m.Key], metrics, features, images, m.Key);
             if (cached is { } c && c.MeanCurve is { Length: > 0 } curve)
             {
                 Add(scores, m.Key, c.Results);
@@ -204,6 +205,11 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
             }
             else
             {
+                if (cached is not null)
+                {
+                    progress.Warn($"{relative}: no mean deletion curve — recomputing");
+                }
+
                 missing.Add(m);
             }
         }
