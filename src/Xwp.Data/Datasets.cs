@@ -208,7 +208,7 @@ public static class Datasets
     private static (FontRenderResult Result, IReadOnlyList<string> Folders) Render(DigitDatasetOptions options)
     {
         var folders = options.FontDirectories ?? FontFiles.DefaultFolders();
-        return (FontDigitRenderer.RenderFolders(folders), folders);
+        return (FontDigitRenderer.RenderFolders(folders, cacheFile: options.RenderCacheFile), folders);
     }
 
     private static ImageDataset RenderedDataset(FontRenderResult result, IReadOnlyList<string> folders, DatasetSplit split,

@@ -44,6 +44,15 @@ public sealed record DigitDatasetOptions
     /// </summary>
     public int MinimumRenderedFonts { get; init; } = DefaultMinimumRenderedFonts;
 
+    /// <summary>
+    /// A file in which digits rendered from installed fonts are kept between processes, or null (default) to
+    /// render them in every process. The file is reused only while the font files (paths, sizes and
+    /// modification times) and the Xwp.Data version are those it was written for and its content is intact
+    /// (SHA-256); otherwise the fonts are rendered again and the file rewritten. A file that cannot be
+    /// written is skipped. Rendering a few thousand faces takes seconds; reading the file, a fraction of one.
+    /// </summary>
+    public string? RenderCacheFile { get; init; }
+
     /// <summary>Checks every option.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
     public void Validate()

@@ -24,7 +24,7 @@ internal sealed class ReproduceCommand : ICommand
                            else the set embedded in Xwp.Data)
           --limit N        test images per dataset, the first ones of each class (default 1000 = 100 per class)
           --all            every test image
-          --out DIR        the report folder; models and maps saved there are reused on a rerun when
+          --out DIR        the report folder; models, maps and scores saved there are reused on a rerun when
                            cache-manifest.json shows their content and settings unchanged
           --protocol P     how Table 1 is scored: default (removal 0, AD@20%, 1% deletion steps, all steps)
                            or paper-like (the protocol closest to the paper's Fashion-MNIST numbers in our

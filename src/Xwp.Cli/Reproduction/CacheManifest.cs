@@ -103,6 +103,9 @@ internal sealed class CacheManifest
         Save();
     }
 
+    /// <summary>The SHA-256 recorded for a file (checked by <see cref="Check"/> or written by <see cref="Record"/> in this run), or null.</summary>
+    public string? RecordedSha256(string relativePath) => _entries.GetValueOrDefault(relativePath)?.Sha256;
+
     /// <summary>Forgets a file (it is about to be recomputed), and saves the manifest, so a run stopped halfway never trusts it.</summary>
     public void Forget(string relativePath)
     {

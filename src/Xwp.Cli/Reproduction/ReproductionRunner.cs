@@ -10,9 +10,10 @@ namespace Xwp.Cli.Reproduction;
 /// The paper's experiment end to end, per dataset: load the data, train 784-400-100-10 (or reuse the
 /// saved model), explain the selected test images with every method (or reuse saved maps), score
 /// Average Drop and Deletion AUC, and draw the figures. Everything it writes is written atomically.
-/// Models and maps are reused on a rerun only when <see cref="CacheManifest"/> shows that their content and
-/// the settings that made them are unchanged, so an interrupted run resumes and a damaged or outdated
-/// file is computed again (and the run says which and why). Evaluation and figures are always recomputed.
+/// Models, maps and each method's scores (Table 1's metrics and the claim metrics) are reused on a rerun only
+/// when <see cref="CacheManifest"/> shows that their content and the settings that made them are unchanged, so
+/// an interrupted run resumes and a damaged or outdated file is computed again (and the run says which and why).
+/// Report assembly and figures are always redone.
 /// </summary>
 internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSink progress, CancellationToken cancellationToken)
 {
@@ -37,6 +38,20 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
 
         var (model, reused) = LoadOrTrain(datasetKey, train);
         using var _ = model;
+        var trainCount = train.Count;
+        float[] datasetMean;
+        using (var mean = train.Images.mean([0]).to(float32).cpu())
+        {
+            datasetMean = mean.data<float>().ToArray();
+        }
+
+        if (settings.Seeds <= 1)
+        {
+            // Only the seed study trains again; the rest needs the training set's mean image at most
+            // (Fashion-MNIST's training images are 188 MB of the run's memory).
+            train.Dispose();
+        }
+
         var accuracy = model.Accuracy(test.Images, test.Labels);
         progress.Line($"[{datasetKey}] test accuracy {accuracy:P2}{(reused ? " (saved model reused)" : "")}");
         times["training"] = Lap(watch);
@@ -76,32 +91,11 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
             }
 
             times["explaining"] = Lap(watch);
-            progress.Line(CacheSummary(datasetKey, reused, methods, mapsReused));
 
-            IReadOnlyList<float>? datasetMean = null;
-            IReadOnlyList<float> DatasetMean()
-            {
-                using var mean = train.Images.mean([0]).to(float32).cpu();
-                return datasetMean ??= mean.data<float>().ToArray();
-            }
+            IReadOnlyList<float> DatasetMean() => datasetMean;
 
             var removal = Protocol.Value(settings.Protocol.Removal, DatasetMean, settings.Seed);
-            var builder = model.Evaluate(x, targets)
-                .Metrics(
-                    Metrics.AverageDrop(settings.Protocol.AverageDropOptions(removal)),
-                    Metrics.DeletionAuc(settings.Protocol.DeletionOptions(removal, (int)x.shape[1])),
-                    Metrics.Sparseness(),
-                    Metrics.Complexity())
-                .WithCancellation(cancellationToken);
-            foreach (var method in methods)
-            {
-                builder.WithMaps(method.Key, maps[method.Key]);
-            }
-
-            var report = progress.Phase(
-                $"[{datasetKey}] evaluate {methods.Count} methods on {x.shape[0]} images",
-                methods.Count * 2L,
-                report => builder.WithProgress(new Reporter<EvaluationProgress>(p => report((p.MethodIndex * 2L) + (p.Stage == EvaluationStage.Scoring ? 1 : 0)))).Run());
+            var (scores, meanCurves, scoresReused) = TableScores(datasetKey, model, x, targets, methods, maps, data, removal);
             times["evaluating"] = Lap(watch);
             ProtocolStudyResult? study = null;
             if (settings.ProtocolStudy)
@@ -119,9 +113,9 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
 
             var rows = methods.Select(m =>
             {
-                var ad = report[m.Key, "average_drop"];
-                var auc = report[m.Key, "deletion_auc"];
-                return new MethodRow(m, ad.Statistics, ad.Excluded, auc.Statistics, MeanCurve(auc), mapsReused.Contains(m.Key));
+                var ad = scores[(m.Key, "average_drop")];
+                var auc = scores[(m.Key, "deletion_auc")];
+                return new MethodRow(m, ad.Statistics, ad.Excluded, auc.Statistics, meanCurves[m.Key], mapsReused.Contains(m.Key));
             }).ToList();
 
             var result = new DatasetResult
@@ -130,7 +124,7 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
                 Name = test.Name,
                 Source = test.Source,
                 Notes = test.Notes,
-                TrainImages = train.Count,
+                TrainImages = trainCount,
                 TestImages = test.Count,
                 EvaluatedImages = selection.Length,
                 TestAccuracy = accuracy,
@@ -138,16 +132,14 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
                 Rows = rows,
                 Study = study,
             };
-            foreach (var m in methods)
+            foreach (var (key, score) in scores)
             {
-                foreach (var metric in new[] { "average_drop", "deletion_auc", "sparseness", "complexity" })
-                {
-                    result.Scores[(m.Key, metric)] = report[m.Key, metric];
-                }
+                result.Scores[key] = score;
             }
 
-            ClaimMetrics(datasetKey, result, model, x, targets, methods, maps);
+            var claimsReused = ClaimMetrics(datasetKey, result, model, x, targets, methods, maps, data);
             times["claims"] = Lap(watch);
+            progress.Line(CacheSummary(datasetKey, reused, methods, mapsReused, scoresReused, claimsReused));
             if (settings.Seeds > 1)
             {
                 result.Seeds = SeedRuns(datasetKey, train, x, result, removal);
@@ -156,7 +148,7 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
                     $"[{datasetKey}] seed study: {settings.Seeds} seeds in {result.Seeds.Elapsed.TotalSeconds:F1} s"));
             }
 
-            Check(result, report);
+            Check(result);
             Figures.Draw(settings.OutputFolder, result, model, test, selection, x, maps);
             times["figures"] = Lap(watch);
             foreach (var (phase, time) in times)
@@ -175,35 +167,221 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
         }
     }
 
-    /// <summary>Max-Sensitivity and the randomisation test of every method on the first <see cref="ReproduceSettings.ClaimImages"/> images.</summary>
-    private void ClaimMetrics(string key, DatasetResult result, Fcnn model, Tensor x, Tensor targets, IReadOnlyList<ReproductionMethod> methods, Dictionary<string, Tensor> maps)
+    /// <summary>
+    /// Table 1's metrics (Average Drop, Deletion AUC) with sparseness and complexity for every method on all selected
+    /// images, with each method's mean deletion curve. A method's scores are read from <c>scores/KEY.table.json</c> when
+    /// the manifest vouches for it (same map, data, protocol and metric settings); the others are evaluated and saved.
+    /// </summary>
+    private (Dictionary<(string Method, string Metric), MetricResult> Scores, Dictionary<string, double[]> MeanCurves, HashSet<string> Reused) TableScores(
+        string key, Fcnn model, Tensor x, Tensor targets, IReadOnlyList<ReproductionMethod> methods, Dictionary<string, Tensor> maps,
+        IReadOnlyDictionary<string, string> data, RemovalValue removal)
+    {
+        var features = (int)x.shape[1];
+        var images = (int)x.shape[0];
+        EvaluationMetric[] metrics =
+        [
+            Metrics.AverageDrop(settings.Protocol.AverageDropOptions(removal)),
+            Metrics.DeletionAuc(settings.Protocol.DeletionOptions(removal, features)),
+            Metrics.Sparseness(),
+            Metrics.Complexity(),
+        ];
+        var scores = new Dictionary<(string Method, string Metric), MetricResult>();
+        var meanCurves = new Dictionary<string, double[]>();
+        var reused = new HashSet<string>();
+        var madeBy = methods.ToDictionary(m => m.Key, m => ScoreMadeBy(key, m, data, metrics, features, new Dictionary<string, string>
+        {
+            ["protocol"] = $"{settings.ProtocolName}: {settings.Protocol}",
+        }));
+        var missing = new List<ReproductionMethod>();
+        foreach (var m in methods)
+        {
+            var relative = ScoreRelative(key, m.Key, "table");
+            var cached = ReadScores(relative, madeBy[m.Key], metrics, features, images, m.Key);
+            if (cached is { } c && c.MeanCurve is { Length: > 0 } curve)
+            {
+                Add(scores, m.Key, c.Results);
+                meanCurves[m.Key] = curve;
+                reused.Add(m.Key);
+            }
+            else
+            {
+                if (cached is not null)
+                {
+                    progress.Warn($"{relative}: no mean deletion curve — recomputing");
+                }
+
+                missing.Add(m);
+            }
+        }
+
+        if (missing.Count == 0)
+        {
+            return (scores, meanCurves, reused);
+        }
+
+        var builder = model.Evaluate(x, targets).Metrics(metrics).WithCancellation(cancellationToken);
+        foreach (var m in missing)
+        {
+            builder.WithMaps(m.Key, maps[m.Key]);
+        }
+
+        var report = progress.Phase(
+            $"[{key}] evaluate {missing.Count} methods on {images} images",
+            missing.Count * 2L,
+            report => builder.WithProgress(new Reporter<EvaluationProgress>(p => report((p.MethodIndex * 2L) + (p.Stage == EvaluationStage.Scoring ? 1 : 0)))).Run());
+        foreach (var m in missing)
+        {
+            var results = metrics.Select(metric => report[m.Key, metric.Name]).ToList();
+            var curve = MeanCurve(report[m.Key, "deletion_auc"]);
+            // Stored without the per-image curves: the report draws only their mean.
+            var relative = ScoreRelative(key, m.Key, "table");
+            _cache.Forget(relative);
+            ScoreFile.Write(FullPath(relative), results.ToDictionary(r => r.Metric, r => r.Values.ToArray()), curve);
+            _cache.Record(relative, madeBy[m.Key]);
+            Add(scores, m.Key, results.Select(r => MetricResult.Create(m.Key, metrics.First(k => k.Name == r.Metric), features, [.. r.Values], null, SampleStatistics.DefaultConfidenceLevel)));
+            meanCurves[m.Key] = curve;
+        }
+
+        return (scores, meanCurves, reused);
+    }
+
+    /// <summary>
+    /// Max-Sensitivity and the randomisation test of every paper and sanity method on the first <see cref="ReproduceSettings.ClaimImages"/>
+    /// images, read from <c>scores/KEY.claims.json</c> when the manifest vouches for it, else computed and saved. Returns the methods reused.
+    /// </summary>
+    private HashSet<string> ClaimMetrics(
+        string key, DatasetResult result, Fcnn model, Tensor x, Tensor targets, IReadOnlyList<ReproductionMethod> methods,
+        Dictionary<string, Tensor> maps, IReadOnlyDictionary<string, string> data)
     {
         var count = (int)Math.Min(x.shape[0], settings.ClaimImages);
+        var features = (int)x.shape[1];
         result.ClaimImages = count;
-        using var xs = x.narrow(0, 0, count);
-        using var ts = targets.narrow(0, 0, count);
         // The paper's methods and the sanity rows; the extra Shapley-value-sampling row tests no claim and is the dearest.
         methods = methods.Where(m => m.PaperColumn is not null || m.IsSanityRow).ToList();
+        var sensitivityOptions = new MaxSensitivityOptions { Samples = settings.SensitivitySamples, Seed = settings.Seed };
+        var randomisationOptions = new ParameterRandomisationOptions { Seed = settings.Seed };
+        var reused = new HashSet<string>();
+        var missing = new List<(ReproductionMethod Method, EvaluationMetric[] Metrics, Dictionary<string, string> MadeBy)>();
+        foreach (var m in methods)
+        {
+            EvaluationMetric[] metrics = [Metrics.MaxSensitivity(m.Method, sensitivityOptions), Metrics.ParameterRandomisation(m.Method, randomisationOptions)];
+            // The options say all the metrics' settings; their long descriptions would only hide what changed.
+            var madeBy = ScoreMadeBy(key, m, data, [], features, new Dictionary<string, string>
+            {
+                ["claim_images"] = count.ToString(CultureInfo.InvariantCulture),
+                ["max_sensitivity_options"] = CacheManifest.Describe(sensitivityOptions),
+                ["randomisation_options"] = CacheManifest.Describe(randomisationOptions),
+            });
+            var cached = ReadScores(ScoreRelative(key, m.Key, "claims"), madeBy, metrics, features, count, m.Key);
+            if (cached is { } c)
+            {
+                foreach (var r in c.Results)
+                {
+                    result.Scores[(m.Key, r.Metric)] = r;
+                }
+
+                reused.Add(m.Key);
+            }
+            else
+            {
+                missing.Add((m, metrics, madeBy));
+            }
+        }
+
+        if (missing.Count == 0)
+        {
+            return reused;
+        }
+
+        using var xs = x.narrow(0, 0, count);
+        using var ts = targets.narrow(0, 0, count);
         progress.Phase(
             $"[{key}] Max-Sensitivity ({settings.SensitivitySamples} perturbations) and randomisation on {count} images",
-            methods.Count * 2L,
+            missing.Count * 2L,
             report =>
             {
                 var done = 0L;
-                foreach (var m in methods)
+                foreach (var (m, metrics, madeBy) in missing)
                 {
                     using var ms = maps[m.Key].narrow(0, 0, count);
-                    var sensitivity = Metrics.MaxSensitivity(m.Method, new MaxSensitivityOptions { Samples = settings.SensitivitySamples, Seed = settings.Seed });
-                    result.Scores[(m.Key, "max_sensitivity")] = Named(m.Key, sensitivity, sensitivity.Score(model, xs, ts, ms, cancellationToken: cancellationToken));
-                    report(++done);
-                    var randomisation = Metrics.ParameterRandomisation(m.Method, new ParameterRandomisationOptions { Seed = settings.Seed });
-                    result.Scores[(m.Key, "randomisation")] = Named(m.Key, randomisation, randomisation.Score(model, xs, ts, ms, cancellationToken: cancellationToken));
-                    report(++done);
+                    var values = new Dictionary<string, double[]>();
+                    foreach (var metric in metrics)
+                    {
+                        var score = Named(m.Key, metric, metric.Score(model, xs, ts, ms, cancellationToken: cancellationToken));
+                        result.Scores[(m.Key, score.Metric)] = score;
+                        values[score.Metric] = [.. score.Values];
+                        report(++done);
+                    }
+
+                    var relative = ScoreRelative(key, m.Key, "claims");
+                    _cache.Forget(relative);
+                    ScoreFile.Write(FullPath(relative), values, null);
+                    _cache.Record(relative, madeBy);
                 }
 
                 return 0;
             });
+        return reused;
     }
+
+    /// <summary>What a method's cached scores depend on: its map (by content), the data and model behind it, and the metrics' settings.</summary>
+    private Dictionary<string, string> ScoreMadeBy(
+        string key, ReproductionMethod method, IReadOnlyDictionary<string, string> data, IReadOnlyList<EvaluationMetric> metrics, int features,
+        IReadOnlyDictionary<string, string> extra)
+    {
+        var madeBy = new Dictionary<string, string>(data)
+        {
+            ["method"] = method.Key,
+            ["options"] = CacheManifest.Describe(method.Options),
+            ["map_sha256"] = _cache.RecordedSha256($"{key}/maps/{method.Key}.npy") ?? CacheManifest.HashFile(FullPath($"{key}/maps/{method.Key}.npy")),
+        };
+        if (metrics.Count > 0)
+        {
+            madeBy["metrics"] = string.Join("; ", metrics.Select(m =>
+                $"{m.Name} {{ {string.Join(", ", m.Settings(features).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} = {p.Value}"))} }}"));
+        }
+
+        foreach (var (k, v) in extra)
+        {
+            madeBy[k] = v;
+        }
+
+        return madeBy;
+    }
+
+    /// <summary>A method's cached scores as results, or null (said why when there is a reason) when they must be computed.</summary>
+    private (List<MetricResult> Results, double[]? MeanCurve)? ReadScores(
+        string relative, IReadOnlyDictionary<string, string> madeBy, IReadOnlyList<EvaluationMetric> metrics, int features, int images, string method)
+    {
+        if (!Reusable(relative, madeBy, "recomputing"))
+        {
+            return null;
+        }
+
+        try
+        {
+            var (values, curve) = ScoreFile.Read(FullPath(relative), [.. metrics.Select(m => m.Name)], images);
+            var results = metrics.Select(m => MetricResult.Create(method, m, features, values[m.Name], null, SampleStatistics.DefaultConfidenceLevel)).ToList();
+            return (results, curve);
+        }
+        catch (InvalidDataException e)
+        {
+            progress.Warn($"{relative}: cannot be read ({e.Message}) — recomputing");
+            return null;
+        }
+    }
+
+    private static void Add(Dictionary<(string Method, string Metric), MetricResult> scores, string method, IEnumerable<MetricResult> results)
+    {
+        foreach (var r in results)
+        {
+            scores[(method, r.Metric)] = r;
+        }
+    }
+
+    private static string ScoreRelative(string key, string method, string kind) => $"{key}/scores/{method}.{kind}.json";
+
+    private string FullPath(string relative) => Path.Combine(settings.OutputFolder, relative.Replace('/', Path.DirectorySeparatorChar));
 
     /// <summary>The result under the method's key (Score names every result "maps"; paired comparisons name the better method).</summary>
     private static MetricResult Named(string key, EvaluationMetric metric, MetricResult result) =>
@@ -269,7 +447,12 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
     private ImageDataset Load(string key, DatasetSplit split) => key switch
     {
         "fashion-mnist" => Datasets.FashionMnist(split, settings.FashionMnistPath),
-        "tmnist-style" => Datasets.TypefaceDigits(split, settings.TmnistCsvPath, new DigitDatasetOptions { Seed = (int)settings.Seed }),
+        "tmnist-style" => Datasets.TypefaceDigits(split, settings.TmnistCsvPath, new DigitDatasetOptions
+        {
+            Seed = (int)settings.Seed,
+            // Rendering the installed fonts took most of a rerun that reuses everything else.
+            RenderCacheFile = Path.Combine(settings.OutputFolder, key, "font-digits.cache"),
+        }),
         _ => throw new InvalidOperationException($"Unknown dataset '{key}'."),
     };
 
@@ -378,21 +561,29 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
     }
 
     /// <summary>One line saying what this dataset's run reused from the report folder and what it computed.</summary>
-    private static string CacheSummary(string key, bool modelReused, IReadOnlyList<ReproductionMethod> methods, IReadOnlySet<string> mapsReused)
+    private static string CacheSummary(
+        string key, bool modelReused, IReadOnlyList<ReproductionMethod> methods, IReadOnlySet<string> mapsReused, IReadOnlySet<string> scoresReused, IReadOnlySet<string> claimsReused)
     {
-        var reused = methods.Where(m => mapsReused.Contains(m.Key)).Select(m => m.Key).ToList();
-        var computed = methods.Where(m => !mapsReused.Contains(m.Key)).Select(m => m.Key).ToList();
         var model = modelReused ? "reused model.xwp" : "trained the model";
-        var maps = (reused.Count, computed.Count) switch
+        return $"[{key}] cache: {model}; {Part("maps", methods.Select(m => m.Key), mapsReused)}; " +
+               $"{Part("Table 1 scores", methods.Select(m => m.Key), scoresReused)}; " +
+               $"{Part("claim metrics", methods.Where(m => m.PaperColumn is not null || m.IsSanityRow).Select(m => m.Key), claimsReused)}; figures are always redrawn";
+
+        static string Part(string what, IEnumerable<string> keys, IReadOnlySet<string> reusedKeys)
         {
-            (_, 0) => $"reused all {reused.Count} maps",
-            (0, _) => $"computed all {computed.Count} maps",
-            _ => $"reused {reused.Count} maps ({string.Join(", ", reused)}), computed {computed.Count} ({string.Join(", ", computed)})",
-        };
-        return $"[{key}] cache: {model}; {maps}; evaluation and figures are always recomputed";
+            var all = keys.ToList();
+            var reused = all.Where(reusedKeys.Contains).ToList();
+            var computed = all.Where(k => !reusedKeys.Contains(k)).ToList();
+            return (reused.Count, computed.Count) switch
+            {
+                (_, 0) => $"reused all {reused.Count} {what}",
+                (0, _) => $"computed all {computed.Count} {what}",
+                _ => $"reused {reused.Count} {what} ({string.Join(", ", reused)}), computed {computed.Count} ({string.Join(", ", computed)})",
+            };
+        }
     }
 
-    private void Check(DatasetResult result, EvaluationReport report)
+    private void Check(DatasetResult result)
     {
         if (result.TestAccuracy < 0.8)
         {
@@ -401,7 +592,7 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
 
         foreach (var row in result.Rows.Where(r => !r.Method.IsSanityRow))
         {
-            var comparison = report.Compare(row.Method.Key, "random", "deletion_auc");
+            var comparison = PairedComparison.Of(result.Scores[(row.Method.Key, "deletion_auc")], result.Scores[("random", "deletion_auc")]);
             if (row.DeletionAuc.Mean >= result.Rows.First(r => r.Method.Key == "random").DeletionAuc.Mean || !comparison.IsSignificant)
             {
                 result.Warnings.Add($"{row.Method.Display} does not beat the random map on Deletion AUC ({comparison})");

@@ -37,9 +37,10 @@ internal static partial class FontDigitRenderer
     /// <summary>
     /// Renders every usable face under the folders; returns the kept digit sets and what was skipped.
     /// The last result is kept for as long as the font files (paths, sizes and times) stay the same,
-    /// so that loading the train and the test part renders once.
+    /// so that loading the train and the test part renders once; with <paramref name="cacheFile"/> it is also
+    /// kept in that file for later processes (see <see cref="RenderCacheFile"/>).
     /// </summary>
-    public static FontRenderResult RenderFolders(IEnumerable<string> folders, bool useCache = true)
+    public static FontRenderResult RenderFolders(IEnumerable<string> folders, bool useCache = true, string? cacheFile = null)
     {
         var files = FontFiles.Find(folders);
         if (!useCache)
@@ -60,7 +61,16 @@ internal static partial class FontDigitRenderer
             }
         }
 
-        var result = Render(files);
+        var result = cacheFile is null ? null : RenderCacheFile.Read(cacheFile, key);
+        if (result is null)
+        {
+            result = Render(files);
+            if (cacheFile is not null)
+            {
+                RenderCacheFile.Write(cacheFile, key, result);
+            }
+        }
+
         lock (CacheGate)
         {
             _cache = (key, result);

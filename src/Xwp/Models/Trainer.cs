@@ -7,6 +7,9 @@ namespace Xwp.Models;
 /// <summary>The training loop behind <see cref="Fcnn.Train"/>.</summary>
 internal static class Trainer
 {
+    /// <summary>Batches between the gen-0 collections that keep the loop's native memory flat.</summary>
+    private const int CollectEvery = 10;
+
     public static TrainingReport Run(
         Fcnn model,
         nn.Module<Tensor, Tensor> module,
@@ -63,6 +66,15 @@ internal static class Trainer
                     lossSum += loss.item<float>() * count;
                     correct += logits.argmax(1).eq(yb).sum().item<long>();
                     seen += count;
+                    if ((b + 1) % CollectEvery == 0)
+                    {
+                        // Every tensor of the step is disposed, yet each step leaves about 0.5 MB of native memory
+                        // behind small finalizable TorchSharp objects; the loop allocates so little managed memory
+                        // that no collection would run, and 10 epochs of Fashion-MNIST grew the process by 1.4 GB.
+                        // A gen-0 collection (well under a millisecond) hands them to the finalizer.
+                        GC.Collect(0);
+                    }
+
                     progress?.Report(new TrainingProgress(epoch, options.Epochs, b + 1, batches, lossSum / seen, (double)correct / seen));
                 }
 

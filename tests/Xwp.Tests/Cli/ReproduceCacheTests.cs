@@ -33,13 +33,18 @@ public sealed class ReproduceCacheTests : IClassFixture<ReproduceCacheTests.Clea
     [Fact]
     public void The_clean_run_records_every_cached_file_with_its_hash_and_settings()
     {
-        _clean.Log.Should().Contain($"[{Dataset}] cache: trained the model; computed all 10 maps");
+        _clean.Log.Should().Contain($"[{Dataset}] cache: trained the model; computed all 10 maps; computed all 10 Table 1 scores; computed all 9 claim metrics");
         using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, CacheManifest.FileName)));
         var entries = manifest.RootElement.GetProperty("Entries");
         var names = entries.EnumerateObject().Select(e => e.Name).ToList();
+        string[] methods = ["occlusion", "kernelshap", "rise", "ig", "lrp", "xwp", "xwpc", "svs", "random", "input-magnitude"];
         names.Should().BeEquivalentTo(
-            ["tmnist-style/model.xwp", .. new[] { "occlusion", "kernelshap", "rise", "ig", "lrp", "xwp", "xwpc", "svs", "random", "input-magnitude" }
-                .Select(k => $"tmnist-style/maps/{k}.npy")]);
+            [
+                "tmnist-style/model.xwp",
+                .. methods.Select(k => $"tmnist-style/maps/{k}.npy"),
+                .. methods.Select(k => $"tmnist-style/scores/{k}.table.json"),
+                .. methods.Where(k => k != "svs").Select(k => $"tmnist-style/scores/{k}.claims.json"),
+            ]);
         var xwp = entries.GetProperty("tmnist-style/maps/xwp.npy");
         xwp.GetProperty("Sha256").GetString().Should().Be(CacheManifest.HashFile(MapPath("xwp")));
         var madeBy = xwp.GetProperty("MadeBy");
@@ -50,6 +55,15 @@ public sealed class ReproduceCacheTests : IClassFixture<ReproduceCacheTests.Clea
         madeBy.GetProperty("library").GetString().Should().Be(CacheManifest.LibraryVersion);
         madeBy.GetProperty("seed").GetString().Should().Be("0");
         madeBy.GetProperty("test_images_sha256").GetString().Should().HaveLength(64);
+
+        var claims = entries.GetProperty("tmnist-style/scores/xwp.claims.json");
+        claims.GetProperty("Sha256").GetString().Should().Be(CacheManifest.HashFile(ScorePath("xwp", "claims")));
+        var claimsMadeBy = claims.GetProperty("MadeBy");
+        claimsMadeBy.GetProperty("map_sha256").GetString().Should().Be(CacheManifest.HashFile(MapPath("xwp")));
+        claimsMadeBy.GetProperty("claim_images").GetString().Should().Be("10", "--limit 10 leaves 10 of the default 50 claim images");
+        claimsMadeBy.GetProperty("max_sensitivity_options").GetString().Should().Contain("Samples = 3");
+        entries.GetProperty("tmnist-style/scores/xwp.table.json").GetProperty("MadeBy").GetProperty("protocol").GetString()
+            .Should().StartWith("default: removal 0 · AD@20%");
     }
 
     [Fact]
@@ -57,10 +71,58 @@ public sealed class ReproduceCacheTests : IClassFixture<ReproduceCacheTests.Clea
     {
         var log = Rerun();
 
-        log.Should().Contain($"[{Dataset}] cache: reused model.xwp; reused all 10 maps; evaluation and figures are always recomputed");
+        log.Should().Contain($"[{Dataset}] cache: reused model.xwp; reused all 10 maps; reused all 10 Table 1 scores; reused all 9 claim metrics; figures are always redrawn");
         log.Should().Contain("model reused, 10 of 10 maps reused");
-        log.Should().NotContain("explain with").And.NotContain("train 784").And.NotContain("warning:");
+        log.Should().NotContain("explain with").And.NotContain("train 784").And.NotContain("warning:")
+            .And.NotContain("] evaluate ").And.NotContain("Max-Sensitivity (");
         Table().Should().Be(_clean.Table);
+        Markdown().Should().Be(_clean.Markdown, "the claims table is built from the reused per-image values");
+    }
+
+    [Fact]
+    public void A_changed_claim_file_is_recomputed_naming_it_and_the_tables_are_unchanged()
+    {
+        var path = ScorePath("xwp", "claims");
+        var text = File.ReadAllText(path);
+        var json = JsonDocument.Parse(text);
+        var first = json.RootElement.GetProperty("Values").GetProperty("max_sensitivity")[0].GetRawText();
+        File.WriteAllText(path, text.Replace("[" + first + ",", "[0.5,", StringComparison.Ordinal));
+        File.ReadAllText(path).Should().NotBe(text, "the test must change the file");
+
+        var log = Rerun();
+
+        log.Should().Contain("warning: tmnist-style/scores/xwp.claims.json: content changed since it was written — recomputing");
+        log.Should().Contain("reused 8 claim metrics (occlusion, kernelshap, rise, ig, lrp, xwpc, random, input-magnitude), computed 1 (xwp)");
+        log.Should().Contain("reused all 10 Table 1 scores").And.NotContain("] evaluate ");
+        Markdown().Should().Be(_clean.Markdown);
+        File.ReadAllText(path).Should().Be(File.ReadAllText(Path.Combine(_clean.Folder, Dataset, "scores", "xwp.claims.json")));
+    }
+
+    [Fact]
+    public void Changing_a_claim_setting_recomputes_the_claim_metrics_only_and_names_the_setting()
+    {
+        using var log = new StringWriter();
+        ReproduceCommand.Run(CleanRun.Settings(_dir) with { SensitivitySamples = 2 }, new PlainProgressSink(log), CancellationToken.None).Should().Be(0);
+        var text = log.ToString();
+
+        text.Should().Contain("warning: tmnist-style/scores/ig.claims.json: made with other settings (")
+            .And.Contain("max_sensitivity_options: MaxSensitivityOptions { Radius = 0.02, Samples = 3,").And.Contain("→ MaxSensitivityOptions { Radius = 0.02, Samples = 2,");
+        text.Should().Contain("reused all 10 maps; reused all 10 Table 1 scores; computed all 9 claim metrics");
+        Table().Should().Be(_clean.Table, "Table 1 does not depend on Max-Sensitivity");
+    }
+
+    [Fact]
+    public void A_damaged_table_score_file_is_recomputed_and_the_table_is_unchanged()
+    {
+        File.WriteAllText(ScorePath("lrp", "table"), "{ \"Format\": 1 }");
+
+        var log = Rerun();
+
+        log.Should().Contain("warning: tmnist-style/scores/lrp.table.json: content changed since it was written — recomputing");
+        log.Should().Contain("[tmnist-style] evaluate 1 methods on 10 images");
+        log.Should().Contain("reused 9 Table 1 scores (occlusion, kernelshap, rise, ig, xwp, xwpc, svs, random, input-magnitude), computed 1 (lrp)");
+        Table().Should().Be(_clean.Table);
+        Markdown().Should().Be(_clean.Markdown);
     }
 
     [Fact]
@@ -168,7 +230,16 @@ public sealed class ReproduceCacheTests : IClassFixture<ReproduceCacheTests.Clea
 
     private string MapPath(string key) => Path.Combine(_dir, Dataset, "maps", key + ".npy");
 
+    private string ScorePath(string key, string kind) => Path.Combine(_dir, Dataset, "scores", $"{key}.{kind}.json");
+
     private string Table() => File.ReadAllText(Path.Combine(_dir, "table.csv"));
+
+    private string Markdown() => WithoutTimes(File.ReadAllText(Path.Combine(_dir, "table.md")));
+
+    /// <summary>table.md without what differs between a first run and a rerun: the wall time and the note that the model was reused.</summary>
+    private static string WithoutTimes(string markdown) =>
+        string.Join('\n', markdown.Split('\n').Where(l => !l.StartsWith("Wall time:", StringComparison.Ordinal)))
+            .Replace(" (saved model reused)", "", StringComparison.Ordinal);
 
     private string Rerun(Func<long, IReadOnlyList<ReproductionMethod>>? methods = null)
     {
@@ -202,6 +273,7 @@ public sealed class ReproduceCacheTests : IClassFixture<ReproduceCacheTests.Clea
             ReproduceCommand.Run(Settings(Folder), new PlainProgressSink(log), CancellationToken.None).Should().Be(0);
             Log = log.ToString();
             Table = File.ReadAllText(Path.Combine(Folder, "table.csv"));
+            Markdown = WithoutTimes(File.ReadAllText(Path.Combine(Folder, "table.md")));
         }
 
         public string Folder { get; }
@@ -209,6 +281,8 @@ public sealed class ReproduceCacheTests : IClassFixture<ReproduceCacheTests.Clea
         public string Log { get; }
 
         public string Table { get; }
+
+        public string Markdown { get; }
 
         internal static ReproduceSettings Settings(string folder) =>
             new() { Datasets = [Dataset], Limit = 10, Epochs = 1, OutputFolder = folder, TmnistCsvPath = Csv };
