@@ -87,7 +87,7 @@ public sealed class Fcnn : ExplainableModel, IDisposable
                 x => trained.FirstLayer(x),
                 trained.HeadInPlace,
                 Attribution.ModelOutputs.FromLogits,
-                budget => Attribution.ForwardChunks.Rows(this, budget),
+                budget => Attribution.ForwardChunks.Rank1Rows(this, budget),
                 trained.Activation == Activation.ReLU && trained.Weights.Count > 1 ? trained.HeadAfterActivationInPlace : null);
         }
     }

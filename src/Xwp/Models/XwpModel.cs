@@ -151,7 +151,7 @@ public sealed class XwpModel : ExplainableModel, IDisposable
         _rest is null ? null : x => nn.functional.linear(x, _first.Weight.detach(), _first.Bias?.detach()),
         _rest,
         (raw, space) => ModelOutputs.FromModel(this, raw, space, raw.dim() > 0 ? raw.shape[0] : 0),
-        budget => ForwardChunks.Rows(_inner, _first.Weight.shape[0], budget),
+        budget => ForwardChunks.Rank1Rows(_inner, _first.Weight.shape[0], budget),
         _customRest ? null : _first.RestAfterReLU);
 
     internal override void ThrowIfNotReady()
