@@ -146,18 +146,7 @@ internal static class BenchAnyModel
                     NpyFile.Write(Path.Combine(folder, mapFile), map);
                 }
 
-                methods.Add(new Dictionary<string, object?>
-                {
-                    ["key"] = c.Key,
-                    ["name"] = c.Name,
-                    ["settings"] = c.Settings,
-                    ["peer"] = c.Peer,
-                    ["images"] = c.Images,
-                    ["deterministic"] = c.Deterministic,
-                    ["map"] = mapFile,
-                    ["map_images"] = mapFile is null ? 0 : inputs.shape[0],
-                    ["parameters"] = c.Parameters,
-                });
+                methods.Add(BenchExport.ManifestEntry(c, mapFile, inputs.shape[0]));
             }
 
             var manifest = new Dictionary<string, object?>

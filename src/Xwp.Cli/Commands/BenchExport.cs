@@ -46,18 +46,7 @@ internal static class BenchExport
                 NpyFile.Write(Path.Combine(folder, mapFile), map);
             }
 
-            methods.Add(new Dictionary<string, object?>
-            {
-                ["key"] = c.Key,
-                ["name"] = c.Name,
-                ["settings"] = c.Settings,
-                ["peer"] = c.Peer,
-                ["images"] = c.Images,
-                ["deterministic"] = c.Deterministic,
-                ["map"] = mapFile,
-                ["map_images"] = mapFile is null ? 0 : compared,
-                ["parameters"] = c.Parameters,
-            });
+            methods.Add(ManifestEntry(c, mapFile, compared));
         }
 
         var manifest = new Dictionary<string, object?>
@@ -85,4 +74,18 @@ internal static class BenchExport
 
         PyTorchPickler.PickleStateDict(path, dict);
     }
+
+    /// <summary>One method's entry in manifest.json (bench/peers/peers.py reads these keys); <paramref name="mapImages"/> counts only when a map was written.</summary>
+    internal static Dictionary<string, object?> ManifestEntry(BenchCase c, string? mapFile, long mapImages) => new()
+    {
+        ["key"] = c.Key,
+        ["name"] = c.Name,
+        ["settings"] = c.Settings,
+        ["peer"] = c.Peer,
+        ["images"] = c.Images,
+        ["deterministic"] = c.Deterministic,
+        ["map"] = mapFile,
+        ["map_images"] = mapFile is null ? 0 : mapImages,
+        ["parameters"] = c.Parameters,
+    };
 }
