@@ -19,7 +19,7 @@ internal static class ClaimsReport
     public static string Settings(ReproduceSettings s, IReadOnlyList<DatasetResult> results)
     {
         var images = string.Join("/", results.Select(r => r.ClaimImages).Distinct());
-        var metrics = string.Create(Inv, $"sparseness (Gini of |a|) and complexity (entropy of |a|/Σ|a|) on all evaluated images; Max-Sensitivity (Captum's relative form, uniform L∞ noise of radius {MaxSensitivityOptions.DefaultRadius}, {s.SensitivitySamples} perturbations, seed {s.Seed}) and the cascading randomisation test (trained θ redrawn from the top layer, θ⁰ kept, seed {s.Seed}) on the first {images} images; method comparisons: paired Wilcoxon signed-rank tests at 5%; intervals: Student t, 95%");
+        var metrics = string.Create(Inv, $"sparseness (Gini of |a|) and complexity (entropy of |a|/Σ|a|) on all evaluated images; Max-Sensitivity (Captum's relative form, uniform L∞ noise of radius {MaxSensitivityOptions.DefaultRadius}, {s.SensitivitySamples} perturbations, seed {s.Seed}) and the cascading randomisation test (trained θ redrawn from the top layer, θ⁰ kept, seed {s.Seed}) on the first {images} images; method comparisons: paired Wilcoxon signed-rank tests at 5%; intervals: Student t, 95%, clipped to each metric's range");
         var seeds = s.Seeds > 1
             ? string.Create(Inv, $"; seed study: {s.Seeds} training seeds ({s.Seed}…{s.Seed + s.Seeds - 1}), standard deviations over seeds (descriptive)")
             : "; seed study not run (--seeds K)";

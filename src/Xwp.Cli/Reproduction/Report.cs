@@ -61,7 +61,7 @@ internal static class Report
     private static string Settings(ReproduceSettings s, IReadOnlyList<DatasetResult> results) =>
         $"{(s.Limit is null ? "all test images" : $"{s.Limit} test images per dataset (the first of each class, in file order)")}; " +
         $"explained and scored for the predicted class; protocol '{s.ProtocolName}': {s.Protocol.Describe()}; " +
-        $"95% confidence intervals: Student t; network 784-400-100-10 ReLU, Adam 1e-3, batch 128, {s.Epochs} epochs, seed {s.Seed}.";
+        $"95% confidence intervals: Student t, clipped to each metric's range; network 784-400-100-10 ReLU, Adam 1e-3, batch 128, {s.Epochs} epochs, seed {s.Seed}.";
 
     private static string Markdown(ReproduceSettings settings, IReadOnlyList<DatasetResult> results, TimeSpan elapsed)
     {

@@ -18,6 +18,9 @@ internal sealed class AverageDrop(AverageDropOptions options) : EvaluationMetric
 
     public override MetricDirection Direction => MetricDirection.HigherIsBetter;
 
+    /// <summary>max(0, Y − O) / Y with Y > 0 is never negative (above 1 only when a raw single output turns negative).</summary>
+    internal override (double Lower, double Upper) Range => (0, double.PositiveInfinity);
+
     internal override void Check(int features) => Options.RemovalValue.Check(features, nameof(AverageDropOptions.RemovalValue));
 
     internal override IReadOnlyDictionary<string, string> Settings(int features) => new Dictionary<string, string>

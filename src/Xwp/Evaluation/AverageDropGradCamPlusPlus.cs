@@ -17,6 +17,9 @@ internal sealed class AverageDropGradCamPlusPlus(GradCamPlusPlusOptions options)
 
     public override MetricDirection Direction => MetricDirection.LowerIsBetter;
 
+    /// <summary>max(0, Y − O) / Y with Y > 0 is never negative (above 1 only when a raw single output turns negative).</summary>
+    internal override (double Lower, double Upper) Range => (0, double.PositiveInfinity);
+
     internal override void Check(int features) => Options.RemovalValue.Check(features, nameof(GradCamPlusPlusOptions.RemovalValue));
 
     internal override IReadOnlyDictionary<string, string> Settings(int features) => ExplanationMask.Describe(Options, averageDrop: true);

@@ -15,6 +15,9 @@ internal sealed class Complexity : EvaluationMetric
 
     public override MetricDirection Direction => MetricDirection.LowerIsBetter;
 
+    /// <summary>An entropy is never negative.</summary>
+    internal override (double Lower, double Upper) Range => (0, double.PositiveInfinity);
+
     internal override void Check(int features)
     {
     }

@@ -33,6 +33,13 @@ public abstract class EvaluationMetric
     public virtual bool HasCurves => false;
 
     /// <summary>
+    /// The values every image's score is known to lie in, whatever the model (e.g. [0, 1] for Increase in
+    /// Confidence, [0, ∞) for Average Drop): the mean's interval is clipped to it (docs/methods.md#confidence-intervals).
+    /// Unbounded sides are infinite.
+    /// </summary>
+    internal virtual (double Lower, double Upper) Range => (double.NegativeInfinity, double.PositiveInfinity);
+
+    /// <summary>
     /// Scores attribution maps — computed by Xwp or loaded from a file — of <paramref name="inputs"/>
     /// for <paramref name="targets"/> on <paramref name="model"/>. Batched: one forward pass per step
     /// for all images of a batch. Nothing passed in is modified.

@@ -12,7 +12,7 @@ namespace Xwp;
 public sealed class EvaluationReport
 {
     /// <summary>A description of the confidence intervals, as reports print it.</summary>
-    public const string IntervalMethod = "Student t-interval of the mean";
+    public const string IntervalMethod = "Student t-interval of the mean, clipped to the metric's range";
 
     private readonly MetricResult[] _results;
     private readonly MetricResult[] _classResults;

@@ -17,6 +17,9 @@ internal sealed class IncreaseInConfidence(GradCamPlusPlusOptions options) : Eva
 
     public override MetricDirection Direction => MetricDirection.HigherIsBetter;
 
+    /// <summary>Every image scores 0 or 1.</summary>
+    internal override (double Lower, double Upper) Range => (0, 1);
+
     internal override void Check(int features) => Options.RemovalValue.Check(features, nameof(GradCamPlusPlusOptions.RemovalValue));
 
     internal override IReadOnlyDictionary<string, string> Settings(int features) => ExplanationMask.Describe(Options, averageDrop: false);

@@ -22,6 +22,9 @@ internal sealed class MaxSensitivity(AttributionMethod method, MaxSensitivityOpt
 
     public override MetricDirection Direction => MetricDirection.LowerIsBetter;
 
+    /// <summary>A norm ratio is never negative.</summary>
+    internal override (double Lower, double Upper) Range => (0, double.PositiveInfinity);
+
     internal override void Check(int features)
     {
         if (Options.Perturbations is { } p)

@@ -32,7 +32,7 @@ public sealed class MetricResult
         CurveFractions = curveFractions;
         Settings = settings;
         Excluded = values.Count(double.IsNaN);
-        Statistics = SampleStatistics.Of(values, level);
+        Statistics = SampleStatistics.Of(values, level).ClippedTo(metric.Range.Lower, metric.Range.Upper);
     }
 
     /// <summary>The method (or name of the maps) scored.</summary>

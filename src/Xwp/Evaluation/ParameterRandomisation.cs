@@ -27,6 +27,9 @@ internal sealed class ParameterRandomisation(AttributionMethod method, Parameter
 
     public override MetricDirection Direction => MetricDirection.LowerIsBetter;
 
+    /// <summary>An absolute rank correlation lies in [0, 1].</summary>
+    internal override (double Lower, double Upper) Range => (0, 1);
+
     public override bool HasCurves => true;
 
     /// <summary>

@@ -62,4 +62,13 @@ public sealed record SampleStatistics(int Count, double Mean, double StandardDev
         var half = StudentT.InvCDF(0, 1, n - 1, (1 + level) / 2) * sd / Math.Sqrt(n);
         return new SampleStatistics(n, mean, sd, new ConfidenceInterval(mean - half, mean + half, level));
     }
+
+    /// <summary>
+    /// These statistics with the interval clipped to the values a sample can take: the mean of values in
+    /// [lower, upper] lies there too, so the clipped interval covers it whenever the t-interval does.
+    /// </summary>
+    internal SampleStatistics ClippedTo(double lower, double upper) =>
+        double.IsNaN(Interval.Lower) || (Interval.Lower >= lower && Interval.Upper <= upper)
+            ? this
+            : this with { Interval = Interval with { Lower = Math.Max(Interval.Lower, lower), Upper = Math.Min(Interval.Upper, upper) } };
 }

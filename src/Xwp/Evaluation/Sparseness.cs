@@ -16,6 +16,9 @@ internal sealed class Sparseness : EvaluationMetric
 
     public override MetricDirection Direction => MetricDirection.HigherIsBetter;
 
+    /// <summary>A Gini index lies in [0, 1].</summary>
+    internal override (double Lower, double Upper) Range => (0, 1);
+
     internal override void Check(int features)
     {
     }

@@ -33,7 +33,7 @@ public class ReportRenderingTests
         lines[1].Should().Be("|---|---:|---:|");
         lines[2].Should().MatchRegex(@"^\| a \| \d\.\d{4} \[-?\d\.\d{4}, \d\.\d{4}\] \| \d\.\d{4} \[(n/a|-?\d\.\d{4}, \d\.\d{4})\] \|$");
         lines[3].Should().StartWith("| b, quoted |");
-        text.Should().Contain("3 images; mean [95% CI, Student t-interval of the mean]");
+        text.Should().Contain("3 images; mean [95% CI, Student t-interval of the mean, clipped to the metric's range]");
         text.Should().Contain("- deletion_auc: features_per_step = 1; steps = 3;");
         text.Should().Contain("- average_drop of a: 1 image(s) excluded");
     }

@@ -53,4 +53,35 @@ public class SampleStatisticsTests
         var b = () => SampleStatistics.Of([1.0, double.PositiveInfinity]);
         b.Should().Throw<ArgumentException>();
     }
+
+    [Fact]
+    public void Intervals_of_bounded_metrics_are_clipped_to_their_range_and_others_are_not()
+    {
+        // Four images, Increase in Confidence 1, 1, 1, 0: mean 0.75, s = 0.5, t(0.975, 3) = 3.1824,
+        // half-width 3.1824 · 0.5 / 2 = 0.7956 → t-interval [−0.0456, 1.5456], clipped to [0, 1].
+        double[] values = [1, 1, 1, 0];
+        var raw = SampleStatistics.Of(values);
+        raw.Interval.Lower.Should().BeApproximately(-0.0456, 1e-4);
+        raw.Interval.Upper.Should().BeApproximately(1.5456, 1e-4);
+
+        var confidence = MetricResult.Create("m", Metrics.IncreaseInConfidence(), 3, values, null, 0.95);
+        confidence.Mean.Should().Be(0.75);
+        confidence.Statistics.StandardDeviation.Should().Be(0.5);
+        confidence.Statistics.Interval.Lower.Should().Be(0);
+        confidence.Statistics.Interval.Upper.Should().Be(1);
+
+        // Average Drop is bounded below only: the upper bound stays.
+        var drop = MetricResult.Create("m", Metrics.AverageDrop(), 3, values, null, 0.95);
+        drop.Statistics.Interval.Lower.Should().Be(0);
+        drop.Statistics.Interval.Upper.Should().BeApproximately(1.5456, 1e-4);
+
+        // A curve area is not clipped (a single-output model's curve follows its raw output).
+        var area = MetricResult.Create("m", Metrics.DeletionAuc(), 3, values, null, 0.95);
+        area.Statistics.Interval.Should().Be(raw.Interval);
+
+        // An interval inside the range is left as it is.
+        double[] inside = [0.4, 0.5, 0.6, 0.5];
+        MetricResult.Create("m", Metrics.IncreaseInConfidence(), 3, inside, null, 0.95).Statistics.Interval
+            .Should().Be(SampleStatistics.Of(inside).Interval);
+    }
 }
