@@ -214,6 +214,11 @@ public static class Datasets
     private static ImageDataset RenderedDataset(FontRenderResult result, IReadOnlyList<string> folders, DatasetSplit split,
         DigitDatasetOptions options, List<string> notes)
     {
+        if (result.CacheNote is not null)
+        {
+            notes.Add(result.CacheNote);
+        }
+
         var skipped = result.SkippedByReason();
         if (skipped.Count > 0)
         {

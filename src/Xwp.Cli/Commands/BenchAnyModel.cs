@@ -125,6 +125,7 @@ internal static class BenchAnyModel
         }
 
         Tensor targets;
+        using (model.BeginExplaining())
         using (no_grad())
         using (var logits = model.Forward(inputs))
         {

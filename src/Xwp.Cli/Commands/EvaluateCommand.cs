@@ -48,7 +48,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
           --torchscript         any PyTorch model saved with torch.jit.script(model).save(path); inputs and maps [N, ...]
           --model-output        what the TorchScript model returns: logits (default) or probabilities
           --inputs              float32/float64 [N, D] inputs ([N, ...] of any shape with --torchscript)
-          --targets             int64/int32 [N] classes the maps explain
+          --targets             int64/int32 [N] classes the maps explain (not needed for a model with one output)
           --attributions        float32/float64 maps to score (from `xwp explain` or any other tool), comma-separated: of the
                                 inputs' shape [N, ...], or one map per class [N, C, ...] as `xwp explain --all-classes` writes
                                 them (row n is then scored with its --targets class's map, A[n, target_n]);
@@ -92,7 +92,8 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         var modelArgs = ModelArguments.Read(args);
         var inputsPath = args.Required("inputs");
         var allClasses = args.Flag("all-classes");
-        var targetsPath = allClasses ? args.Optional("targets") : args.Required("targets");
+        // Optional here: a model with one output (regression, one binary logit) has nothing to choose; others are refused below.
+        var targetsPath = args.Optional("targets");
         if (allClasses && targetsPath is not null)
         {
             throw new UsageException("--all-classes scores every class of every input against that class; it does not take --targets.");
@@ -179,7 +180,14 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
 
         using var inputs = ModelArguments.ReadInputs(inputsPath, model);
         var classes = Xwp.Attribution.ModelOutputs.ClassCount(model, inputs);
-        using var targets = targetsPath is null ? null : InputFiles.ReadTargets(targetsPath, inputs.shape[0], inputsPath, classes);
+        if (targetsPath is null && !allClasses && classes > 1)
+        {
+            throw new UsageException($"--targets is required (or --all-classes): the model has {classes} outputs, and the maps explain one class per input.");
+        }
+
+        using var targets = targetsPath is not null ? InputFiles.ReadTargets(targetsPath, inputs.shape[0], inputsPath, classes)
+            : allClasses ? null
+            : zeros(inputs.shape[0], dtype: int64); // one output: its raw value is what every metric measures
 
         using var mapScope = NewDisposeScope();
         var builder = targets is null ? model.Evaluate(inputs).ForAllClasses() : model.Evaluate(inputs, targets);

@@ -138,7 +138,9 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
             try
             {
                 using var snapshot = FirstLayerSnapshot.Load(Initial, script, FirstLayer);
-                return XwpModel.FromTorchScript(script, snapshot, ownsModel: true);
+                var xwp = XwpModel.FromTorchScript(script, snapshot, ownsModel: true);
+                WarnIfUnchanged(xwp, warnings ?? Console.Error);
+                return xwp;
             }
             catch
             {
@@ -212,6 +214,22 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
                 ? $"--initial and --trained name the same file, '{Initial}'"
                 : $"--initial '{Initial}' and --trained '{Trained}' hold identical weights";
         warnings.WriteLine($"xwp: warning: {what}, so every XWP and XWP^c score will be 0 (they measure what training changed).");
+    }
+
+    /// <summary>
+    /// The same check for `--torchscript` with `--initial`: a reference weight equal to the scripted model's first layer (the
+    /// trained file given again, or a checkpoint saved after training) makes every XWP and XWP^c score 0.
+    /// </summary>
+    private void WarnIfUnchanged(XwpModel model, TextWriter warnings)
+    {
+        using var scope = NewDisposeScope();
+        var first = model.FirstLayer; // Weight is a new detached view (disposed with the scope); Initial stays the model's
+        var weight = first.Weight.dtype == first.Initial.dtype ? first.Weight : first.Weight.to(first.Initial.dtype);
+        if (weight.shape.SequenceEqual(first.Initial.shape) && weight.cpu().contiguous().bytes.SequenceEqual(first.Initial.cpu().contiguous().bytes))
+        {
+            warnings.WriteLine($"xwp: warning: --initial '{Initial}' holds the same '{model.FirstLayerName}.weight' as --torchscript " +
+                               $"'{TorchScript}', so every XWP and XWP^c score will be 0 (they measure what training changed).");
+        }
     }
 
     /// <summary>`--layer-order a,b,c`: the names before `.weight`, input layer first.</summary>

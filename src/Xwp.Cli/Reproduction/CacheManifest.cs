@@ -26,10 +26,17 @@ internal sealed class CacheManifest
     private readonly string _folder;
     private readonly SortedDictionary<string, Entry> _entries;
 
-    private CacheManifest(string folder, SortedDictionary<string, Entry> entries)
+    /// <summary>
+    /// The manifest existed but could not be used: one warning said so and that everything is recomputed, so a file without
+    /// an entry needs no warning of its own (it would blame an older version or a stopped run, once per file).
+    /// </summary>
+    private readonly bool _unreadable;
+
+    private CacheManifest(string folder, SortedDictionary<string, Entry> entries, bool unreadable = false)
     {
         _folder = folder;
         _entries = entries;
+        _unreadable = unreadable;
     }
 
     /// <summary>The version of the Xwp library that computes models and maps (with its commit when the build records one).</summary>
@@ -59,17 +66,18 @@ internal sealed class CacheManifest
         }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or NotSupportedException)
         {
-            warn($"{FileName}: cannot be read ({e.Message}) — every cached file will be recomputed");
+            // A JSON error quotes the bad text, line breaks included; the warning stays one line.
+            warn($"{FileName}: cannot be read ({e.Message.ReplaceLineEndings(" ").Trim()}) — every cached file will be recomputed");
         }
 
-        return new CacheManifest(folder, new SortedDictionary<string, Entry>(StringComparer.Ordinal));
+        return new CacheManifest(folder, new SortedDictionary<string, Entry>(StringComparer.Ordinal), unreadable: true);
     }
 
     /// <summary>
     /// Whether the cached file at <paramref name="relativePath"/> (relative to the report folder, with '/')
     /// can be reused: it exists, was recorded with exactly <paramref name="madeBy"/>, and its content
     /// still has the recorded SHA-256. Otherwise the reason, or null when there is nothing to say
-    /// (neither the file nor a record of it exists: a first run).
+    /// (neither the file nor a record of it exists: a first run; or the manifest could not be read, which was said once).
     /// </summary>
     public (bool Reusable, string? Reason) Check(string relativePath, IReadOnlyDictionary<string, string> madeBy)
     {
@@ -82,7 +90,7 @@ internal sealed class CacheManifest
 
         if (recorded is null)
         {
-            return (false, $"not recorded in {FileName} (written by an older version, or the run stopped before recording it)");
+            return (false, _unreadable ? null : $"not recorded in {FileName} (written by an older version, or the run stopped before recording it)");
         }
 
         var changed = Differences(recorded.MadeBy, madeBy);

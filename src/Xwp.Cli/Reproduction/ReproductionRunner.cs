@@ -26,8 +26,11 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
         var times = new Dictionary<string, TimeSpan>();
         var watch = Stopwatch.StartNew();
 
+        var fontCache = Path.Combine(folder, FontDigitsCache);
+        var fontCacheBefore = FileStamp(fontCache);
         using var train = Load(datasetKey, DatasetSplit.Train);
         using var test = Load(datasetKey, DatasetSplit.Test);
+        var fontDigits = FontDigitsPart(test.Source, fontCacheBefore, FileStamp(fontCache));
         progress.Line($"[{datasetKey}] {test.Name}: {train.Count} training and {test.Count} test images from {test.Source}");
         foreach (var note in test.Notes)
         {
@@ -139,7 +142,7 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
 
             var claimsReused = ClaimMetrics(datasetKey, result, model, x, targets, methods, maps, data);
             times["claims"] = Lap(watch);
-            progress.Line(CacheSummary(datasetKey, reused, methods, mapsReused, scoresReused, claimsReused));
+            progress.Line(CacheSummary(datasetKey, reused, methods, mapsReused, scoresReused, claimsReused, fontDigits));
             if (settings.Seeds > 1)
             {
                 result.Seeds = SeedRuns(datasetKey, train, x, result, removal);
@@ -451,7 +454,7 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
         {
             Seed = (int)settings.Seed,
             // Rendering the installed fonts took most of a rerun that reuses everything else.
-            RenderCacheFile = Path.Combine(settings.OutputFolder, key, "font-digits.cache"),
+            RenderCacheFile = Path.Combine(settings.OutputFolder, key, FontDigitsCache),
         }),
         _ => throw new InvalidOperationException($"Unknown dataset '{key}'."),
     };
@@ -560,12 +563,39 @@ internal sealed class ReproductionRunner(ReproduceSettings settings, IProgressSi
         return reusable;
     }
 
+    /// <summary>The file in a rendered dataset's folder that keeps the digits rendered from the installed fonts.</summary>
+    private const string FontDigitsCache = "font-digits.cache";
+
+    /// <summary>The size and modification time of a file, or null when there is none.</summary>
+    internal static (long Length, DateTime Written)? FileStamp(string path)
+    {
+        var info = new FileInfo(path);
+        return info.Exists ? (info.Length, info.LastWriteTimeUtc) : null;
+    }
+
+    /// <summary>
+    /// For the cache line, from the test split's <c>Source</c> and the cache file's size and time before and after loading:
+    /// "reused font-digits.cache" when the digits came from installed fonts and the cache file was left as it was (read, not
+    /// rewritten), "rendered the font digits" when it was written anew; null for data that is not rendered (Fashion-MNIST, a
+    /// TMNIST CSV, the embedded digits). Why a cache that existed was not reused is one of the dataset's notes.
+    /// </summary>
+    internal static string? FontDigitsPart(string source, (long Length, DateTime Written)? before, (long Length, DateTime Written)? after)
+    {
+        if (!source.StartsWith("TMNIST-style digits rendered from installed fonts", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        return before is not null && before == after ? $"reused {FontDigitsCache}" : "rendered the font digits";
+    }
+
     /// <summary>One line saying what this dataset's run reused from the report folder and what it computed.</summary>
     private static string CacheSummary(
-        string key, bool modelReused, IReadOnlyList<ReproductionMethod> methods, IReadOnlySet<string> mapsReused, IReadOnlySet<string> scoresReused, IReadOnlySet<string> claimsReused)
+        string key, bool modelReused, IReadOnlyList<ReproductionMethod> methods, IReadOnlySet<string> mapsReused, IReadOnlySet<string> scoresReused,
+        IReadOnlySet<string> claimsReused, string? fontDigits)
     {
         var model = modelReused ? "reused model.xwp" : "trained the model";
-        return $"[{key}] cache: {model}; {Part("maps", methods.Select(m => m.Key), mapsReused)}; " +
+        return $"[{key}] cache: {(fontDigits is null ? "" : fontDigits + "; ")}{model}; {Part("maps", methods.Select(m => m.Key), mapsReused)}; " +
                $"{Part("Table 1 scores", methods.Select(m => m.Key), scoresReused)}; " +
                $"{Part("claim metrics", methods.Where(m => m.PaperColumn is not null || m.IsSanityRow).Select(m => m.Key), claimsReused)}; figures are always redrawn";
 

@@ -61,13 +61,23 @@ internal static partial class FontDigitRenderer
             }
         }
 
-        var result = cacheFile is null ? null : RenderCacheFile.Read(cacheFile, key);
+        string? unusable = null;
+        var result = cacheFile is null ? null : RenderCacheFile.Read(cacheFile, key, out unusable);
         if (result is null)
         {
             result = Render(files);
             if (cacheFile is not null)
             {
-                RenderCacheFile.Write(cacheFile, key, result);
+                var written = RenderCacheFile.Write(cacheFile, key, result);
+                if (unusable is not null)
+                {
+                    // A damaged or outdated cache is rendered again silently otherwise: say which file and why.
+                    result = result with
+                    {
+                        CacheNote = $"The rendered-digit cache '{cacheFile}' {unusable}: rendered the fonts again" +
+                                    (written ? " and rewrote it." : " (the file could not be rewritten)."),
+                    };
+                }
             }
         }
 
@@ -377,6 +387,9 @@ internal static partial class FontDigitRenderer
 /// <param name="Skipped">Each face not kept and why.</param>
 internal sealed record FontRenderResult(int Files, int Faces, IReadOnlyList<DigitSet> Sets, IReadOnlyList<(string Face, string Reason)> Skipped)
 {
+    /// <summary>Set when a render cache file existed but could not be reused: the file, why, and that the fonts were rendered again.</summary>
+    public string? CacheNote { get; init; }
+
     public int Families => Sets.Select(s => s.Family).Distinct(StringComparer.Ordinal).Count();
 
     /// <summary>The files that could not be opened as fonts, in the order found.</summary>

@@ -19,8 +19,16 @@ internal static class RenderCacheFile
         typeof(RenderCacheFile).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
     /// <summary>The result stored in <paramref name="path"/> for <paramref name="key"/> (the font files' identity), or null when it cannot be reused.</summary>
-    public static FontRenderResult? Read(string path, string key)
+    public static FontRenderResult? Read(string path, string key) => Read(path, key, out _);
+
+    /// <summary>
+    /// The result stored in <paramref name="path"/> for <paramref name="key"/> (the font files' identity), or null when it cannot be
+    /// reused; then <paramref name="unusable"/> says why when the file exists (e.g. "changed since it was written"),
+    /// and is null when there is no file.
+    /// </summary>
+    public static FontRenderResult? Read(string path, string key, out string? unusable)
     {
+        unusable = null;
         try
         {
             if (!File.Exists(path))
@@ -29,15 +37,36 @@ internal static class RenderCacheFile
             }
 
             using var reader = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
-            if (reader.ReadString() != Magic || reader.ReadInt32() != Format || reader.ReadString() != Version || reader.ReadString() != Hash(key))
+            if (reader.BaseStream.Length == 0)
             {
+                unusable = "is empty";
                 return null;
             }
 
+            if (reader.ReadString() != Magic || reader.ReadInt32() != Format)
+            {
+                unusable = "is not a font-digit cache of this format";
+                return null;
+            }
+
+            if (reader.ReadString() != Version)
+            {
+                unusable = "was written by another Xwp.Data build";
+                return null;
+            }
+
+            if (reader.ReadString() != Hash(key))
+            {
+                unusable = "was written for other font files (paths, sizes or modification times differ) or is damaged";
+                return null;
+            }
+
+            const string changed = "changed since it was written";
             var expected = reader.ReadString();
             var payload = reader.ReadBytes(checked((int)(reader.BaseStream.Length - reader.BaseStream.Position)));
             if (Convert.ToHexString(SHA256.HashData(payload)) != expected)
             {
+                unusable = changed;
                 return null;
             }
 
@@ -53,6 +82,7 @@ internal static class RenderCacheFile
                 var pixels = body.ReadBytes(DigitSet.Bytes);
                 if (pixels.Length != DigitSet.Bytes)
                 {
+                    unusable = changed;
                     return null;
                 }
 
@@ -67,14 +97,21 @@ internal static class RenderCacheFile
 
             return new FontRenderResult(files, faces, sets, skipped);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or EndOfStreamException or OverflowException or FormatException)
+        catch (Exception e) when (e is EndOfStreamException or OverflowException or FormatException)
         {
+            unusable = "is truncated or not a font-digit cache";
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            unusable = $"cannot be read ({e.Message})";
             return null;
         }
     }
 
-    /// <summary>Writes <paramref name="result"/> for <paramref name="key"/> atomically; a cache that cannot be written is skipped (the result is still returned).</summary>
-    public static void Write(string path, string key, FontRenderResult result)
+    /// <summary>Writes <paramref name="result"/> for <paramref name="key"/> atomically; a cache that cannot be written is skipped.</summary>
+    /// <returns>Whether the file was written.</returns>
+    public static bool Write(string path, string key, FontRenderResult result)
     {
         using var payload = new MemoryStream();
         using (var body = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
@@ -120,10 +157,12 @@ internal static class RenderCacheFile
             }
 
             File.Move(temporary, full, overwrite: true);
+            return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             File.Delete(temporary);
+            return false;
         }
     }
 

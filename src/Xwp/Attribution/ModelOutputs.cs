@@ -150,7 +150,11 @@ internal static class ModelOutputs
         return gradients[0].detach();
     }
 
-    /// <summary>The class count C, from an <see cref="Fcnn"/>'s layers or from one forward pass of the first input row.</summary>
+    /// <summary>
+    /// The class count C, from an <see cref="Fcnn"/>'s layers or from one forward pass of the first input row. That pass
+    /// runs in eval mode like every explanation: a module left in training mode would otherwise move its BatchNorm running
+    /// statistics towards this one row (and Dropout would fire), changing every map computed after it.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The model's output is not <c>[1, C]</c> for one row.</exception>
     public static int ClassCount(ExplainableModel model, Tensor inputs)
     {
@@ -159,6 +163,7 @@ internal static class ModelOutputs
             return fcnn.ClassCount;
         }
 
+        using var explaining = model.BeginExplaining();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var raw = model.Forward(inputs.narrow(0, 0, 1));

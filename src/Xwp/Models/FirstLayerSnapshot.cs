@@ -195,13 +195,28 @@ public sealed class FirstLayerSnapshot : IDisposable
     internal static (Dictionary<string, Tensor> Tensors, string Kind) ReadAll(string path)
     {
         bool zip;
+        var start = new byte[9];
+        long length;
         using (var stream = File.OpenRead(path))
         {
-            zip = stream.ReadByte() == 'P' && stream.ReadByte() == 'K';
+            length = stream.Length;
+            stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
+            zip = start[0] == 'P' && start[1] == 'K';
         }
 
         if (!zip)
         {
+            // safetensors: an 8-byte little-endian header length, then that many bytes of JSON. Anything else (a .npy
+            // array, a text file, an empty file) is named as such instead of with the JSON reader's error.
+            var header = BitConverter.ToUInt64(start, 0);
+            if (length < 10 || header > (ulong)(length - 8) || start[8] != '{')
+            {
+                throw new InvalidDataException(
+                    $"'{path}' is not a state_dict (torch.save writes a zip archive), a safetensors file (an 8-byte header length, then " +
+                    $"JSON) or a TorchScript file: {(length == 0 ? "it is empty" : $"it starts with the bytes {Convert.ToHexString(start, 0, (int)Math.Min(length, 4))}")}" +
+                    $"{(start.AsSpan(1, 5).SequenceEqual("NUMPY"u8) ? " (a NumPy .npy array)" : "")}.");
+            }
+
             return (Safetensors.LoadStateDict(path), "safetensors file");
         }
 

@@ -192,6 +192,9 @@ internal sealed class ScriptChain : IDisposable
         "LeakyReLU" => nn.LeakyReLU(c.Double("negative_slope")),
         "Dropout" => nn.Dropout(c.Double("p")),
         "Identity" => nn.Identity(),
+        "Sequential" => throw c.Refuse(
+            $"is an nn.Sequential inside the nn.Sequential; LRP reads one flat chain, so put its layers in the outer one " +
+            $"(nn.Sequential(*inner, *rest)). LRP supports {Supported}"),
         _ => throw c.Refuse($"has no LRP rule. LRP supports {Supported}"),
     };
 

@@ -149,6 +149,13 @@ public class ScriptedLrpTests
         act.Should().Throw<NotSupportedException>()
             .WithMessage("*lrp_script_tanh.pt*layer 1 ('1', Tanh) has no LRP rule*Integrated Gradients*any model*");
 
+        // A Sequential nested in the Sequential was told it "has no LRP rule", as if grouping layers were the problem's name.
+        using var nested = TorchScriptModel.Load(TorchScriptCommandTests.Fixture("lrp_script_nested.pt"));
+        var inner = () => nested.Explain(x).Using(Attributions.Lrp()).Compute();
+        inner.Should().Throw<NotSupportedException>()
+            .WithMessage("*lrp_script_nested.pt*layer 0 ('0', Sequential) is an nn.Sequential inside the nn.Sequential; LRP reads one flat chain, " +
+                         "so put its layers in the outer one (nn.Sequential(*inner, *rest)). LRP supports Linear*");
+
         // make_fixtures.py's SmallCnn: a custom module whose forward is code, not a Sequential.
         using var cnn = TorchScriptModel.Load(TorchScriptCommandTests.Fixture("cnn.pt"));
         using var images = ones(2, 1, 8, 8);

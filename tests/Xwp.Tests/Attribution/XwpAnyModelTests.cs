@@ -242,6 +242,35 @@ public class XwpAnyModelTests
     }
 
     [Fact]
+    public void A_snapshot_file_of_another_kind_is_named_as_such_not_with_the_json_readers_error()
+    {
+        // A file that is no zip was read as safetensors whatever it held: a text file's first 8 bytes made a header length of
+        // ~8e18 ("Length of JSON exceeded int.MaxValue, not supported yet"), an empty one "does not contain any JSON tokens".
+        using var script = TorchScriptModel.Load(TorchScriptCommandTests.Fixture("xwp_mlp.pt"));
+        var path = Path.Combine(Path.GetTempPath(), $"xwp-{Guid.NewGuid():N}.pt");
+        try
+        {
+            string Refusal() => FluentActions.Invoking(() => FirstLayerSnapshot.Load(path, script)).Should().Throw<InvalidDataException>().Which.Message;
+            const string what = "is not a state_dict (torch.save writes a zip archive), a safetensors file (an 8-byte header length, then JSON) or a TorchScript file";
+
+            File.WriteAllText(path, "hello world\n");
+            Refusal().Should().Be($"'{path}' {what}: it starts with the bytes 68656C6C.");
+            File.WriteAllBytes(path, []);
+            Refusal().Should().Be($"'{path}' {what}: it is empty.");
+            using (var x = zeros(2, 12))
+            {
+                NpyFile.Write(path, x);
+            }
+
+            Refusal().Should().Be($"'{path}' {what}: it starts with the bytes 934E554D (a NumPy .npy array).");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Naming_a_later_linear_of_a_sequential_is_refused_even_when_its_input_size_matches()
     {
         // Layer '2' takes 4 values like the input does, but '0' runs before it.

@@ -377,6 +377,45 @@ public sealed class EvaluateCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_model_with_one_output_needs_no_targets_and_scores_as_with_class_0()
+    {
+        // explain needed no --targets for a one-output model, but evaluate required them (a file of zeros) for nothing to choose.
+        var script = TorchScriptCommandTests.Fixture("one_output.pt");
+        var inputs = TorchScriptCommandTests.Fixture("mlp_inputs.npy");
+        using var model = TorchScriptModel.Load(script);
+        using var x = NpyFile.Read(inputs);
+        using var y = zeros(x.shape[0], dtype: int64);
+        using var a = x.abs();
+        NpyFile.Write(P("Y.npy"), y);
+        NpyFile.Write(P("A.npy"), a);
+
+        var (code, without, stderr) = Run("--torchscript", script, "--inputs", inputs, "--attributions", P("A.npy"), "--json", "--metrics", "deletion-auc,average-drop");
+        code.Should().Be(0, stderr);
+        var (_, with, _) = Run("--torchscript", script, "--inputs", inputs, "--targets", P("Y.npy"), "--attributions", P("A.npy"), "--json", "--metrics", "deletion-auc,average-drop");
+        without.Should().Be(with);
+        using var json = JsonDocument.Parse(without);
+        json.RootElement.GetProperty("deletion_auc").GetProperty("mean").GetDouble()
+            .Should().BeApproximately(Metrics.DeletionAuc().Score(model, x, y, a).Mean, 1e-9);
+    }
+
+    [Fact]
+    public void A_model_with_several_outputs_still_needs_targets_or_all_classes()
+    {
+        using var model = TinyNets.RandomTrained([12, 6, 3], 5);
+        var path = P("three.xwp");
+        model.Save(path);
+        var (x, y, a) = WriteData(model, 4);
+        using (x)
+        using (y)
+        using (a)
+        {
+            FluentActions.Invoking(() => Run("--model", path, "--inputs", P("X.npy"), "--attributions", P("A.npy")))
+                .Should().Throw<UsageException>()
+                .WithMessage("--targets is required (or --all-classes): the model has 3 outputs, and the maps explain one class per input.");
+        }
+    }
+
     private (int Code, string Stdout, string Stderr) Run(params string[] args)
     {
         using var stdout = new StringWriter();

@@ -31,6 +31,26 @@ public sealed class ReproduceCacheTests : IClassFixture<ReproduceCacheTests.Clea
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
+    public void The_cache_line_says_whether_the_rendered_font_digits_were_reused()
+    {
+        // The file's size and time before and after loading the data: untouched means read, changed or new means rendered
+        // (and written); data that is not rendered from fonts (this class's TMNIST CSV, Fashion-MNIST) adds nothing.
+        const string rendered = "TMNIST-style digits rendered from installed fonts in '/usr/share/fonts': 543 distinct digit sets";
+        var written = (1000L, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        var rewritten = (1000L, new DateTime(2026, 1, 2, 0, 0, 0, DateTimeKind.Utc));
+
+        ReproductionRunner.FontDigitsPart(rendered, written, written).Should().Be("reused font-digits.cache");
+        ReproductionRunner.FontDigitsPart(rendered, written, rewritten).Should().Be("rendered the font digits");
+        ReproductionRunner.FontDigitsPart(rendered, null, written).Should().Be("rendered the font digits");
+        ReproductionRunner.FontDigitsPart("TMNIST CSV 'TMNIST_Data.csv' (given; 150 fonts)", written, written).Should().BeNull();
+
+        var file = Path.Combine(_dir, "stamp-test.bin");
+        ReproductionRunner.FileStamp(file).Should().BeNull();
+        File.WriteAllBytes(file, new byte[7]);
+        ReproductionRunner.FileStamp(file)!.Value.Length.Should().Be(7);
+    }
+
+    [Fact]
     public void The_clean_run_records_every_cached_file_with_its_hash_and_settings()
     {
         _clean.Log.Should().Contain($"[{Dataset}] cache: trained the model; computed all 10 maps; computed all 10 Table 1 scores; computed all 9 claim metrics");
@@ -206,15 +226,33 @@ public sealed class ReproduceCacheTests : IClassFixture<ReproduceCacheTests.Clea
     }
 
     [Fact]
-    public void A_map_without_a_manifest_entry_or_with_an_unreadable_manifest_is_recomputed()
+    public void A_map_without_a_manifest_entry_is_recomputed_naming_it()
     {
-        File.WriteAllText(Path.Combine(_dir, CacheManifest.FileName), "{ not json");
+        var manifest = Path.Combine(_dir, CacheManifest.FileName);
+        var document = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifest))!;
+        document["Entries"]!.AsObject().Remove("tmnist-style/maps/xwp.npy").Should().BeTrue();
+        File.WriteAllText(manifest, document.ToJsonString());
 
         var log = Rerun();
 
-        log.Should().Contain($"warning: {CacheManifest.FileName}: cannot be read");
-        log.Should().Contain("warning: tmnist-style/maps/xwp.npy: not recorded in cache-manifest.json");
-        log.Should().Contain("warning: tmnist-style/model.xwp: not recorded in cache-manifest.json");
+        log.Should().Contain("warning: tmnist-style/maps/xwp.npy: not recorded in cache-manifest.json (written by an older version, or the run stopped before recording it) — recomputing");
+        log.Should().Contain($"[{Dataset}] cache: reused model.xwp; reused 9 maps");
+        Table().Should().Be(_clean.Table);
+    }
+
+    [Fact]
+    public void An_unreadable_manifest_is_one_warning_line_and_everything_is_recomputed()
+    {
+        // The JSON error quotes the bad text with its line break; each file then warned "not recorded … (written by an older
+        // version, or the run stopped before recording it)", 30 misleading lines per dataset after the one that said why.
+        File.WriteAllText(Path.Combine(_dir, CacheManifest.FileName), "not json\n{");
+
+        var log = Rerun();
+
+        var warnings = log.Split('\n').Where(l => l.StartsWith("warning: ", StringComparison.Ordinal)).ToList();
+        warnings.Should().ContainSingle().Which.Should().StartWith($"warning: {CacheManifest.FileName}: cannot be read ('not json ")
+            .And.EndWith(" — every cached file will be recomputed");
+        log.Should().Contain($"[{Dataset}] cache: trained the model; computed all 10 maps; computed all 10 Table 1 scores; computed all 9 claim metrics");
         Table().Should().Be(_clean.Table);
     }
 

@@ -330,6 +330,48 @@ public sealed class UserTrialFaultTests : IDisposable
         File.Exists(curves).Should().BeFalse();
     }
 
+    // ---------------------------------------------------------------- 9. a scripted model saved in training mode
+
+    [Fact]
+    public void A_scripted_model_saved_in_training_mode_gives_the_eval_mode_maps()
+    {
+        // train_mode_bn.pt was scripted while training (BatchNorm2d, momentum 0.5; make_train_mode_fixture.py). The CLI's
+        // first forward (the class count, checking the inputs and targets) ran in training mode: it normalised by that one
+        // image and moved the running statistics halfway to it, so the maps differed from PyTorch's eval-mode gradient by
+        // up to 0.125 (largest |value| 0.112). Every forward now runs in eval mode and the file's statistics stay as saved.
+        var outPath = Path.Combine(_dir, "A.npy");
+
+        var code = FailureReport.Run(new ExplainCommand(),
+            ["--torchscript", Fixture("train_mode_bn.pt"), "--inputs", Fixture("train_mode_bn_inputs.npy"),
+             "--targets", Fixture("train_mode_bn_targets.npy"), "--method", "saliency", "--signed", "--output-space", "logits", "--out", outPath],
+            TextWriter.Null);
+
+        code.Should().Be(0);
+        using var written = NpyFile.Read(outPath);
+        using var expected = NpyFile.Read(Fixture("train_mode_bn_saliency.npy"));
+        Xwp.Tests.TestUtils.TensorAssert.Close(written, expected, 1e-6);
+    }
+
+    [Fact]
+    public void The_class_count_probe_leaves_a_training_module_and_its_running_statistics_as_they_were()
+    {
+        using var scope = NewDisposeScope();
+        var bn = nn.BatchNorm2d(2, momentum: 0.5);
+        var module = nn.Sequential(("conv", nn.Conv2d(1, 2, 3)), ("bn", bn), ("relu", nn.ReLU()), ("flat", nn.Flatten()), ("fc", nn.Linear(8, 3)));
+        module.train();
+        var model = ExplainableModel.FromModule(module, ModelOutput.Logits);
+        var x = ones(2, 1, 4, 4);
+        var mean = bn.running_mean!.clone();
+        var variance = bn.running_var!.clone();
+
+        Xwp.Attribution.ModelOutputs.ClassCount(model, x).Should().Be(3);
+
+        // In training mode one forward would set running_mean to 0.5·0 + 0.5·(batch mean) ≠ 0.
+        Xwp.Tests.TestUtils.TensorAssert.Identical(bn.running_mean!, mean);
+        Xwp.Tests.TestUtils.TensorAssert.Identical(bn.running_var!, variance);
+        module.training.Should().BeTrue("the caller's mode comes back after the probe");
+    }
+
     /// <summary>A trained 12-6-3 FCNN as state_dicts, inputs [5, 12] and targets [5].</summary>
     private (string Init, string Trained, string Inputs, string Targets) SmallModelFiles()
     {

@@ -66,6 +66,22 @@ public sealed class XwpTorchScriptCommandTests : IDisposable
     }
 
     [Fact]
+    public void The_trained_file_given_as_initial_warns_that_every_score_is_zero()
+    {
+        // As with --initial/--trained state_dicts: θ⁰ = θ makes every XWP and XWP^c score 0, which the command said nothing about.
+        using var warnings = new StringWriter();
+        var model = ModelArguments.Read(new Arguments(["--torchscript", Fixture("xwp_mlp.pt"), "--initial", Fixture("xwp_mlp.pt")])).Load(warnings);
+        ((IDisposable)model).Dispose();
+        warnings.ToString().Should().Be($"xwp: warning: --initial '{Fixture("xwp_mlp.pt")}' holds the same '1.weight' as --torchscript " +
+                                         $"'{Fixture("xwp_mlp.pt")}', so every XWP and XWP^c score will be 0 (they measure what training changed).{Environment.NewLine}");
+
+        using var none = new StringWriter();
+        model = ModelArguments.Read(new Arguments(["--torchscript", Fixture("xwp_mlp.pt"), "--initial", Fixture("xwp_mlp_init.pt")])).Load(none);
+        ((IDisposable)model).Dispose();
+        none.ToString().Should().BeEmpty("the untrained file differs");
+    }
+
+    [Fact]
     public void Xwp_without_initial_says_to_add_it()
     {
         var run = () => new ExplainCommand().Run(new Arguments(

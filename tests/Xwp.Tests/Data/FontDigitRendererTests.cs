@@ -96,6 +96,35 @@ public sealed class FontDigitRendererTests : IDisposable
     }
 
     [SkippableFact]
+    public void A_damaged_cache_file_is_rendered_again_and_rewritten_with_a_note_naming_it()
+    {
+        SkipWithoutDejaVu();
+        var fonts = Directory.CreateDirectory(Path.Combine(_dir, "fonts")).FullName;
+        var other = Directory.CreateDirectory(Path.Combine(_dir, "other")).FullName;
+        File.Copy(DejaVuSans, Path.Combine(fonts, "A.ttf"));
+        File.Copy(DejaVuSans, Path.Combine(other, "B.ttf"));
+        var cache = Path.Combine(_dir, "cache", "font-digits.cache");
+
+        var first = FontDigitRenderer.RenderFolders([fonts], cacheFile: cache);
+        first.CacheNote.Should().BeNull("there was no file to reuse");
+        var written = File.ReadAllBytes(cache);
+
+        // Only the last result stays in memory: rendering another folder makes the next call read the file.
+        FontDigitRenderer.RenderFolders([other]);
+        var damaged = (byte[])written.Clone();
+        damaged[^5] ^= 0x01;
+        File.WriteAllBytes(cache, damaged);
+
+        var again = FontDigitRenderer.RenderFolders([fonts], cacheFile: cache);
+
+        again.CacheNote.Should().Be($"The rendered-digit cache '{cache}' changed since it was written: rendered the fonts again and rewrote it.");
+        again.Sets.Select(s => s.Name).Should().Equal("A");
+        File.ReadAllBytes(cache).Should().Equal(written, "the rewritten file is the one the first render wrote");
+        FontDigitRenderer.RenderFolders([other]);
+        FontDigitRenderer.RenderFolders([fonts], cacheFile: cache).CacheNote.Should().BeNull("the rewritten file is reused");
+    }
+
+    [SkippableFact]
     public void Math_and_symbol_fonts_and_fonts_without_digits_are_skipped()
     {
         // From Debian's fonts-noto-core, which .ci/run installs.

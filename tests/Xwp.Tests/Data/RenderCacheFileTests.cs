@@ -56,6 +56,38 @@ public sealed class RenderCacheFileTests : IDisposable
         RenderCacheFile.Read(Path_, "k").Should().BeNull();
     }
 
+    [Fact]
+    public void Each_unusable_file_says_why_and_a_missing_file_says_nothing()
+    {
+        string? Why(string key = "k")
+        {
+            RenderCacheFile.Read(Path_, key, out var unusable).Should().BeNull();
+            return unusable;
+        }
+
+        RenderCacheFile.Write(Path_, "k", Result()).Should().BeTrue();
+        RenderCacheFile.Read(Path_, "k", out var none).Should().NotBeNull();
+        none.Should().BeNull("a reused file needs no reason");
+        Why("other").Should().Be("was written for other font files (paths, sizes or modification times differ) or is damaged");
+
+        var bytes = File.ReadAllBytes(Path_);
+        bytes[^100] ^= 0x01;
+        File.WriteAllBytes(Path_, bytes);
+        Why().Should().Be("changed since it was written");
+
+        File.WriteAllBytes(Path_, bytes[..(bytes.Length / 2)]);
+        Why().Should().Be("changed since it was written", "a cut payload no longer has its SHA-256");
+        File.WriteAllBytes(Path_, bytes[..10]);
+        Why().Should().Be("is truncated or not a font-digit cache");
+        File.WriteAllBytes(Path_, []);
+        Why().Should().Be("is empty");
+        File.WriteAllText(Path_, "\u0003abc not a cache");
+        Why().Should().Be("is not a font-digit cache of this format");
+
+        File.Delete(Path_);
+        Why().Should().BeNull("no file is the first run, nothing to report");
+    }
+
     private static FontRenderResult Result()
     {
         var first = new byte[DigitSet.Bytes];
