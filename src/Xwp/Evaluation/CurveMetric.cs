@@ -23,7 +23,7 @@ internal abstract class CurveMetric(CurveMetricOptions options, CurveKind kind) 
             ["max_steps"] = Options.MaxSteps?.ToString(CultureInfo.InvariantCulture) ?? "none",
             ["features_at_last_step"] = plan.Counts[^1].ToString(CultureInfo.InvariantCulture),
             ["removal_value"] = Options.RemovalValue.ToString(),
-            ["curve"] = (Options.Score == CurveScore.Probability ? "target softmax probability" : "target logit") +
+            ["curve"] = (Options.Score == CurveScore.Probability ? "target softmax probability (a single-output model's raw output)" : "target logit") +
                         " at step 0 and after each step; AUC by the trapezoid rule, " +
                         (Options.XAxis == CurveAxis.StepsRun ? "x = step/steps" : "x = features removed/features"),
         };
