@@ -39,7 +39,7 @@ internal static class ForwardChunks
     /// CPU cap <see cref="CpuRank1ChunkBytes"/>.
     /// </summary>
     public static long Rank1Rows(Fcnn model, long budgetBytes) =>
-        Rows(model, model.Device.type == TorchSharp.DeviceType.CPU ? Math.Min(budgetBytes, CpuRank1ChunkBytes) : budgetBytes, cpuCapBytes: CpuRank1ChunkBytes);
+        Rows(model, budgetBytes, cpuCapBytes: CpuRank1ChunkBytes);
 
     /// <summary>
     /// Rows per chunk of XWP's rank-1 path on any model split at a first Linear of <paramref name="hidden"/>
@@ -101,5 +101,26 @@ internal static class ForwardChunks
 
         var floats = extraFloatsPerRow + (features * (1L + ((backward ? 2 : 1) * OpaqueActivationFactor)));
         return Math.Max(1, budgetBytes / (floats * sizeof(float)));
+    }
+
+    /// <summary>
+    /// The tiles of a (rows × perturbations) grid whose copies go through the model together: as many rows as
+    /// one pass holds (at most <paramref name="perPass"/>), and as many perturbations of them as still fit.
+    /// Rows outer, perturbations inner; every tile has at least one of each.
+    /// </summary>
+    /// <param name="rows">The input rows.</param>
+    /// <param name="perturbations">The perturbed copies wanted of each row.</param>
+    /// <param name="perPass">Model rows per forward pass (<see cref="Rows(ExplainableModel, long, long, long, bool)"/>).</param>
+    public static IEnumerable<(long Row, long Rows, long Start, long Count)> Tiles(long rows, long perturbations, long perPass)
+    {
+        var rowsPerChunk = Math.Min(rows, perPass);
+        var perChunk = Math.Max(1, perPass / rowsPerChunk);
+        for (long r = 0; r < rows; r += rowsPerChunk)
+        {
+            for (long start = 0; start < perturbations; start += perChunk)
+            {
+                yield return (r, Math.Min(rowsPerChunk, rows - r), start, Math.Min(perChunk, perturbations - start));
+            }
+        }
     }
 }

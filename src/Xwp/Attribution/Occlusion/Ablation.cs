@@ -45,25 +45,18 @@ internal static class Ablation
         var delta = zeros(rows, count, dtype: float32, device: device);
 
         var perPass = ForwardChunks.Rows(model, features, memoryBudgetBytes, extraFloatsPerRow: 2 * features);
-        var rowsPerChunk = Math.Min(rows, perPass);
-        var setsPerChunk = Math.Max(1, perPass / rowsPerChunk);
-        for (long r = 0; r < rows; r += rowsPerChunk)
+        foreach (var (r, nr, start, n) in ForwardChunks.Tiles(rows, count, perPass))
         {
-            var nr = Math.Min(rowsPerChunk, rows - r);
-            for (long start = 0; start < count; start += setsPerChunk)
-            {
-                batch.CancellationToken.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var n = Math.Min(setsPerChunk, count - start);
-                var mask = zeros(n, features + 1, dtype: float32, device: device)
-                    .scatter_(1, indices.narrow(0, start, n), ones(n, size, dtype: float32, device: device))
-                    .narrow(1, 0, features)
-                    .unsqueeze(0);
-                var copies = flat.narrow(0, r, nr).unsqueeze(1).mul(mask.neg().add_(1)).add_(baseRows.narrow(0, r, nr).unsqueeze(1).mul(mask));
-                var targets = batch.Targets.narrow(0, r, nr).repeat_interleave(n);
-                var scores = ModelOutputs.TargetScores(model, copies.view([nr * n, .. shape.Skip(1)]), targets, space).view(nr, n);
-                delta.narrow(0, r, nr).narrow(1, start, n).copy_(reference.narrow(0, r, nr).unsqueeze(1).sub(scores));
-            }
+            batch.CancellationToken.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var mask = zeros(n, features + 1, dtype: float32, device: device)
+                .scatter_(1, indices.narrow(0, start, n), ones(n, size, dtype: float32, device: device))
+                .narrow(1, 0, features)
+                .unsqueeze(0);
+            var copies = flat.narrow(0, r, nr).unsqueeze(1).mul(mask.neg().add_(1)).add_(baseRows.narrow(0, r, nr).unsqueeze(1).mul(mask));
+            var targets = batch.Targets.narrow(0, r, nr).repeat_interleave(n);
+            var scores = ModelOutputs.TargetScores(model, copies.view([nr * n, .. shape.Skip(1)]), targets, space).view(nr, n);
+            delta.narrow(0, r, nr).narrow(1, start, n).copy_(reference.narrow(0, r, nr).unsqueeze(1).sub(scores));
         }
 
         // map[b, i] = Σ_s delta[b, s] / coverage(i) over the sets s that hold i (padding entries point at D and weigh 0).

@@ -83,21 +83,14 @@ internal sealed class RiseAttribution : AttributionMethod
         var planar = x.reshape(rows, planes, pixels);
         var scores = empty(rows, MaskCount, dtype: float32, device: x.device);
         var perPass = ForwardChunks.Rows(batch.Model, batch.Features, Options.MemoryBudgetBytes, extraFloatsPerRow: batch.Features);
-        var rowsPerChunk = Math.Min(rows, perPass);
-        var masksPerChunk = Math.Max(1, perPass / rowsPerChunk);
-        for (long r = 0; r < rows; r += rowsPerChunk)
+        foreach (var (r, nr, start, n) in ForwardChunks.Tiles(rows, MaskCount, perPass))
         {
-            var nr = Math.Min(rowsPerChunk, rows - r);
-            for (long start = 0; start < MaskCount; start += masksPerChunk)
-            {
-                batch.CancellationToken.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var n = Math.Min(masksPerChunk, MaskCount - start);
-                var copies = planar.narrow(0, r, nr).unsqueeze(1).mul(masks.narrow(0, start, n).view(1, n, 1, pixels));
-                var targets = batch.Targets.narrow(0, r, nr).repeat_interleave(n);
-                var values = ModelOutputs.TargetScores(batch.Model, copies.view([nr * n, .. one]), targets, Options.OutputSpace);
-                scores.narrow(0, r, nr).narrow(1, start, n).copy_(values.view(nr, n));
-            }
+            batch.CancellationToken.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var copies = planar.narrow(0, r, nr).unsqueeze(1).mul(masks.narrow(0, start, n).view(1, n, 1, pixels));
+            var targets = batch.Targets.narrow(0, r, nr).repeat_interleave(n);
+            var values = ModelOutputs.TargetScores(batch.Model, copies.view([nr * n, .. one]), targets, Options.OutputSpace);
+            scores.narrow(0, r, nr).narrow(1, start, n).copy_(values.view(nr, n));
         }
 
         var saliency = scores.mm(masks).div_(MaskCount * Options.Probability);
