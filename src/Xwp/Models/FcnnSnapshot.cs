@@ -68,20 +68,12 @@ internal sealed class FcnnSnapshot : IDisposable
     };
 
     /// <summary>Like <see cref="Head"/>, but overwrites its argument and its own temporaries to save memory traffic.</summary>
-    public Tensor HeadInPlace(Tensor firstPreActivation)
-    {
-        var h = firstPreActivation;
-        for (var layer = 1; layer < _weights.Length; layer++)
-        {
-            h = F.linear(ActivateInPlace(h), _weights[layer], _biases[layer]);
-        }
-
-        return h;
-    }
+    public Tensor HeadInPlace(Tensor firstPreActivation) =>
+        _weights.Length == 1 ? firstPreActivation : HeadAfterActivationInPlace(ActivateInPlace(firstPreActivation));
 
     /// <summary>
     /// Like <see cref="HeadInPlace"/> for an argument that already holds the first layer's activations (the first
-    /// activation applied): the layers after it, overwriting the argument.
+    /// activation applied): the layers after it, overwriting the argument. Needs at least two layers.
     /// </summary>
     public Tensor HeadAfterActivationInPlace(Tensor firstActivation)
     {

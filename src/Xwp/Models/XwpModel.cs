@@ -27,7 +27,7 @@ public sealed class XwpModel : ExplainableModel, IDisposable
     private readonly Tensor _initial;
     private readonly Func<Tensor, Tensor>? _rest;
     private readonly bool _ownsInner;
-    private readonly bool _customRest;
+    private readonly Func<Tensor, Tensor>? _restAfterReLU;
     private bool _disposed;
 
     private XwpModel(ExplainableModel inner, FirstLinear first, FirstLayerSnapshot initial, Func<Tensor, Tensor>? rest, bool ownsInner = false)
@@ -49,7 +49,7 @@ public sealed class XwpModel : ExplainableModel, IDisposable
         }
 
         _rest = rest ?? first.Rest;
-        _customRest = rest is not null;
+        _restAfterReLU = rest is null ? first.RestAfterReLU : null;
     }
 
     /// <summary>The wrapped model, as every method other than XWP and XWP^c sees it.</summary>
@@ -152,7 +152,7 @@ public sealed class XwpModel : ExplainableModel, IDisposable
         _rest,
         (raw, space) => ModelOutputs.FromModel(this, raw, space, raw.dim() > 0 ? raw.shape[0] : 0),
         budget => ForwardChunks.Rank1Rows(_inner, _first.Weight.shape[0], budget),
-        _customRest ? null : _first.RestAfterReLU);
+        _restAfterReLU);
 
     internal override void ThrowIfNotReady()
     {
