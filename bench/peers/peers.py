@@ -192,34 +192,17 @@ def peer(work, key, p):
         return run, configs
 
     if key == "kernelshap":
-        mask = torch.tensor(p["feature_mask"]).reshape(1, -1)
-        shap = KernelShap(f)
-
-        def run(x, t, c):
-            return shap.attribute(x, target=t, baselines=p["baseline"], feature_mask=mask,
-                                  n_samples=p["n_samples"], perturbations_per_eval=c["perturbations_per_eval"])
-
+        run = coalition_run(KernelShap(f), p, torch.tensor(p["feature_mask"]).reshape(1, -1))
         return run, [{"batch": b, "perturbations_per_eval": k} for b in (1, 16) for k in (50, 500)]
 
     if key == "svs":
-        mask = torch.tensor(p["feature_mask"]).reshape(1, -1)
-        svs = ShapleyValueSampling(f)
-
-        def run(x, t, c):
-            return svs.attribute(x, target=t, baselines=p["baseline"], feature_mask=mask,
-                                 n_samples=p["n_samples"], perturbations_per_eval=c["perturbations_per_eval"])
-
+        run = coalition_run(ShapleyValueSampling(f), p, torch.tensor(p["feature_mask"]).reshape(1, -1))
         configs = [{"batch": b, "perturbations_per_eval": k}
                    for b in (16, 64, 256, 1024) for k in (1, 7, 49) if b * k <= 16384]
         return run, configs
 
     if key == "ig":
-        ig = IntegratedGradients(f)
-
-        def run(x, t, c):
-            return ig.attribute(x, target=t, baselines=p["baseline"], n_steps=p["n_steps"],
-                                method=p["method"], internal_batch_size=c["internal_batch_size"])
-
+        run = ig_run(f, p)
         steps = p["n_steps"]
         # Fewer rows per pass run faster here (they stay in cache), so small batches and chunks are tried too.
         configs = [{"batch": b, "internal_batch_size": k}
@@ -247,6 +230,26 @@ def peer(work, key, p):
     return None, None
 
 
+def coalition_run(explainer, p, mask):
+    """A call of Captum's KernelShap or ShapleyValueSampling (same arguments) with the manifest's settings."""
+    def run(x, t, c):
+        return explainer.attribute(x, target=t, baselines=p["baseline"], feature_mask=mask,
+                                   n_samples=p["n_samples"], perturbations_per_eval=c["perturbations_per_eval"])
+
+    return run
+
+
+def ig_run(f, p):
+    """A call of Captum's IntegratedGradients with the manifest's steps and rule."""
+    ig = IntegratedGradients(f)
+
+    def run(x, t, c):
+        return ig.attribute(x, target=t, baselines=p["baseline"], n_steps=p["n_steps"],
+                            method=p["method"], internal_batch_size=c["internal_batch_size"])
+
+    return run
+
+
 def script_peer(work, key, p):
     """The same as `peer` for a scripted model on inputs [N, 1, H, W]: Occlusion, KernelSHAP and IG, the
     generic methods `xwp bench --torchscript` times. At most the exported images fit in a batch."""
@@ -264,24 +267,12 @@ def script_peer(work, key, p):
         return run, [{"batch": b, "perturbations_per_eval": k} for b in (1, 8, 32) for k in (1, 8, 32, windows)]
 
     if key == "kernelshap":
-        mask = torch.tensor(p["feature_mask"]).reshape(1, 1, h, w)
-        shap = KernelShap(f)
-
-        def run(x, t, c):
-            return shap.attribute(x, target=t, baselines=p["baseline"], feature_mask=mask,
-                                  n_samples=p["n_samples"], perturbations_per_eval=c["perturbations_per_eval"])
-
+        run = coalition_run(KernelShap(f), p, torch.tensor(p["feature_mask"]).reshape(1, 1, h, w))
         return run, [{"batch": b, "perturbations_per_eval": k} for b in (1, 8) for k in (50, 500)]
 
     if key == "ig":
-        ig = IntegratedGradients(f)
-
-        def run(x, t, c):
-            return ig.attribute(x, target=t, baselines=p["baseline"], n_steps=p["n_steps"],
-                                method=p["method"], internal_batch_size=c["internal_batch_size"])
-
         steps = p["n_steps"]
-        return run, [{"batch": b, "internal_batch_size": k} for b in (1, 8, 32) for k in (None, 100, 400)
+        return ig_run(f, p), [{"batch": b, "internal_batch_size": k} for b in (1, 8, 32) for k in (None, 100, 400)
                      if k is None or k < b * steps]
 
     return None, None
