@@ -88,7 +88,10 @@ public sealed class Fcnn : ExplainableModel, IDisposable
                 trained.HeadInPlace,
                 Attribution.ModelOutputs.FromLogits,
                 budget => Attribution.ForwardChunks.Rank1Rows(this, budget),
-                trained.Activation == Activation.ReLU && trained.Weights.Count > 1 ? trained.HeadAfterActivationInPlace : null);
+                trained.Activation == Activation.ReLU && trained.Weights.Count > 1 ? trained.HeadAfterActivationInPlace : null,
+                trained.Activation == Activation.ReLU && trained.Weights.Count > 1
+                    ? new Attribution.Xwp.NextLinear(trained.Weights[1], trained.Biases[1], trained.HeadAfterSecondLinearInPlace)
+                    : null);
         }
     }
 

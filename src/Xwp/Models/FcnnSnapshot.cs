@@ -75,9 +75,16 @@ internal sealed class FcnnSnapshot : IDisposable
     /// Like <see cref="HeadInPlace"/> for an argument that already holds the first layer's activations (the first
     /// activation applied): the layers after it, overwriting the argument. Needs at least two layers.
     /// </summary>
-    public Tensor HeadAfterActivationInPlace(Tensor firstActivation)
+    public Tensor HeadAfterActivationInPlace(Tensor firstActivation) =>
+        HeadAfterSecondLinearInPlace(F.linear(firstActivation, _weights[1], _biases[1]));
+
+    /// <summary>
+    /// The layers after the second Linear layer, from its outputs to logits, overwriting the argument (the
+    /// argument itself for a network of two layers). Needs at least two layers.
+    /// </summary>
+    public Tensor HeadAfterSecondLinearInPlace(Tensor secondPreActivation)
     {
-        var h = F.linear(firstActivation, _weights[1], _biases[1]);
+        var h = secondPreActivation;
         for (var layer = 2; layer < _weights.Length; layer++)
         {
             h = F.linear(ActivateInPlace(h), _weights[layer], _biases[layer]);

@@ -16,6 +16,12 @@ internal sealed record FirstLinear(string Name, Tensor Weight, Tensor? Bias, Fun
     /// </summary>
     public Func<Tensor, Tensor>? RestAfterReLU { get; init; }
 
+    /// <summary>
+    /// When the layer after that ReLU is Linear: it and the layers after it (the rank-1 path leaves out the
+    /// units the ReLU zeroes); null otherwise.
+    /// </summary>
+    public Attribution.Xwp.NextLinear? NextLinear { get; init; }
+
     /// <summary>The weight's state_dict key.</summary>
     public string WeightName => Name + ".weight";
 
@@ -103,6 +109,7 @@ internal sealed record FirstLinear(string Name, Tensor Weight, Tensor? Bias, Fun
         return new FirstLinear(layer, weight, bias, RestOf(module, children, layer, layout, skip: 0))
         {
             RestAfterReLU = reluNext ? RestOf(module, children, layer, layout, skip: 1) : null,
+            NextLinear = reluNext ? NextLinearAt(module, children, position + 2, weight, layout, parameters) : null,
         };
     }
 
@@ -144,6 +151,26 @@ internal sealed record FirstLinear(string Name, Tensor Weight, Tensor? Bias, Fun
 
             return h;
         };
+    }
+
+    /// <summary>The Linear child at <paramref name="index"/> that takes the first layer's H outputs, with the rest after it; null when there is none.</summary>
+    private static Attribution.Xwp.NextLinear? NextLinearAt(nn.Module module, List<(string name, nn.Module module)> children, int index, Tensor first, ScriptLayout? layout, Dictionary<string, Tensor> parameters)
+    {
+        if (index >= children.Count)
+        {
+            return null;
+        }
+
+        var (name, child) = children[index];
+        var linear = child is TorchSharp.Modules.Linear || layout?.TypeOf(name) == "Linear";
+        if (!linear || !parameters.TryGetValue(name + ".weight", out var weight) || weight.dim() != 2 || weight.shape[1] != first.shape[0])
+        {
+            return null;
+        }
+
+        parameters.TryGetValue(name + ".bias", out var bias);
+        var rest = RestOf(module, children, children[index - 2].name, layout, skip: 2);
+        return rest is null ? null : new Attribution.Xwp.NextLinear(weight, bias, rest);
     }
 
     private static bool IsLinear(string name, nn.Module child, ScriptLayout? layout, Dictionary<string, Tensor> parameters, HashSet<string> buffers)

@@ -28,6 +28,7 @@ public sealed class XwpModel : ExplainableModel, IDisposable
     private readonly Func<Tensor, Tensor>? _rest;
     private readonly bool _ownsInner;
     private readonly Func<Tensor, Tensor>? _restAfterReLU;
+    private readonly NextLinear? _nextLinear;
     private bool _disposed;
 
     private XwpModel(ExplainableModel inner, FirstLinear first, FirstLayerSnapshot initial, Func<Tensor, Tensor>? rest, bool ownsInner = false)
@@ -50,6 +51,7 @@ public sealed class XwpModel : ExplainableModel, IDisposable
 
         _rest = rest ?? first.Rest;
         _restAfterReLU = rest is null ? first.RestAfterReLU : null;
+        _nextLinear = rest is null ? first.NextLinear : null;
     }
 
     /// <summary>The wrapped model, as every method other than XWP and XWP^c sees it.</summary>
@@ -152,7 +154,8 @@ public sealed class XwpModel : ExplainableModel, IDisposable
         _rest,
         (raw, space) => ModelOutputs.FromModel(this, raw, space, raw.dim() > 0 ? raw.shape[0] : 0),
         budget => ForwardChunks.Rank1Rows(_inner, _first.Weight.shape[0], budget),
-        _restAfterReLU);
+        _restAfterReLU,
+        _nextLinear);
 
     internal override void ThrowIfNotReady()
     {

@@ -20,6 +20,11 @@ namespace Xwp.Attribution.Xwp;
 /// <c>[M, H]</c> to raw outputs <c>[M, C]</c> (it may overwrite its argument), so that the rank-1 path applies the
 /// ReLU while it builds the perturbed rows. Null otherwise.
 /// </param>
+/// <param name="NextLinear">
+/// When, moreover, the layer after that ReLU is Linear: that layer and the rest after it, so that the rank-1
+/// path can leave out, per image, the units the ReLU zeroes in every perturbed row (<see cref="ActiveUnitPasses"/>).
+/// Null otherwise.
+/// </param>
 internal sealed record FirstLayerAccess(
     Tensor Weight,
     Tensor Initial,
@@ -28,7 +33,8 @@ internal sealed record FirstLayerAccess(
     Func<Tensor, Tensor>? Rest,
     Func<Tensor, OutputSpace, Tensor> ToOutputs,
     Func<long, long> ChunkRows,
-    Func<Tensor, Tensor>? RestAfterReLU = null)
+    Func<Tensor, Tensor>? RestAfterReLU = null,
+    NextLinear? NextLinear = null)
 {
     /// <summary>Whether the rank-1 path applies.</summary>
     public bool Splits => FirstPreActivation is not null && Rest is not null;

@@ -102,8 +102,17 @@ internal static class FirstLayerPerturbation
         var resultFlat = indicator is null ? result.view(-1, classes) : result.view(-1);
         var scale = perturbation == Perturbation.KeepFeature && sign == ComplementSign.ByItself ? -1.0 : 1.0;
 
-        // One buffer for every chunk's perturbed rows: the rest may overwrite it, and the next chunk refills it.
         var afterReLU = model.RestAfterReLU;
+        if (afterReLU is not null && model.NextLinear is { } next && ActiveUnitPasses.Applies(start, deltaT, next))
+        {
+            ActiveUnitPasses.Run(
+                new ActiveUnitPasses.Job(start, deltaT, image, feature, factors, flat, next, raw => model.ToOutputs(raw, space), reference, indicator, scale, resultFlat),
+                chunk,
+                cancellationToken);
+            return indicator is null ? result.permute(0, 2, 1).contiguous() : result;
+        }
+
+        // One buffer for every chunk's perturbed rows: the rest may overwrite it, and the next chunk refills it.
         using var buffer = empty(chunk, start.shape[1], dtype: start.dtype, device: start.device);
         for (long p = 0; p < pairs; p += chunk)
         {
@@ -187,7 +196,7 @@ internal static class FirstLayerPerturbation
     /// <c>Σ_n I_n d_n</c> per row <c>[M]</c> for the given indicators, or for every class at once
     /// (<c>2 d_c − Σ_n d_n</c>, <c>[M, C]</c>) when <paramref name="indicator"/> is null.
     /// </summary>
-    private static Tensor Combine(Tensor d, Tensor? indicator) =>
+    internal static Tensor Combine(Tensor d, Tensor? indicator) =>
         indicator is null ? d.mul(2).sub_(d.sum(1, keepdim: true)) : d.mul(indicator).sum(1);
 
     private static void CheckFeatures(FirstLayerAccess model, Tensor inputs)

@@ -1,0 +1,389 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using static TorchSharp.torch;
+
+namespace Xwp.Attribution.Xwp;
+
+/// <summary>
+/// The rank-1 pass of XWP and XWP^c for models whose first Linear layer is followed by a ReLU and then a
+/// Linear layer L₂ (weight W₂ <c>[H2, H]</c>, bias b₂), on the CPU with float32 tensors.
+/// <para>
+/// A hidden unit whose perturbed pre-activation is ≤ 0 in every row of one image's run of (image, feature)
+/// pairs is 0 after the ReLU in all of them and adds exactly nothing to L₂'s outputs; for a trained network
+/// that is a large share of the units (about 40% of them for the 784-400-100-10 Fashion-MNIST network).
+/// Such units are left out of the rows and out of W₂ for that run, so L₂ becomes a product
+/// <c>[k, u + 1] × [u + 1, H2]</c> over the u units that can be active, plus a constant 1 that carries b₂.
+/// The result is the same sum without its zero terms.
+/// </para>
+/// <para>
+/// The pairs are split into groups; each worker thread takes the next group, builds each run's rows, multiplies
+/// them and passes the group through the rest of the network, with torch set to one thread. The threads work
+/// on different images instead of splitting every product, so a run's rows stay in the core's cache between
+/// being built and being multiplied, and a core slowed by other work only takes fewer groups.
+/// </para>
+/// </summary>
+internal static class ActiveUnitPasses
+{
+    /// <summary>Pairs per group: the rows a worker passes through the rest of the network at once.</summary>
+    public const long GroupPairs = 8192;
+
+    /// <summary>Multiply-adds of the products with W₂ so far (with the bias row), summed over every run: what <c>xwp bench</c> reports as performed work.</summary>
+    internal static long MultiplyAdds;
+
+    /// <summary>Most rows of one image per product with W₂.</summary>
+    public const long RunRows = 1024;
+
+    /// <summary>
+    /// Units per vector block of the row builder: 16 (AVX-512), 8 (AVX2) or 0 (scalar), the widest the CPU has.
+    /// Tests set narrower widths to check that every builder gives the same maps.
+    /// </summary>
+    internal static int Lanes { get; set; } = Avx512F.IsSupported ? 16 : Avx2.IsSupported ? 8 : 0;
+
+    /// <summary>Whether this pass applies: CPU float32 contiguous tensors without gradients, and finite pre-activations and weight changes (a NaN must reach the output as it would on the other path).</summary>
+    public static bool Applies(Tensor start, Tensor deltaT, NextLinear next)
+    {
+        bool Cpu32(Tensor t) => t.dtype == ScalarType.Float32 && t.device_type == TorchSharp.DeviceType.CPU && !t.requires_grad;
+        if (!Cpu32(start) || !Cpu32(deltaT) || !start.is_contiguous() || !deltaT.is_contiguous() ||
+            !Cpu32(next.Weight.detach()) || (next.Bias is { } b && !Cpu32(b.detach())) || next.Weight.shape[1] != start.shape[1])
+        {
+            return false;
+        }
+
+        using var startFinite = start.isfinite().all();
+        using var deltaFinite = deltaT.isfinite().all();
+        return startFinite.item<bool>() && deltaFinite.item<bool>();
+    }
+
+    /// <summary>
+    /// Writes every pair's score into <see cref="Job.ResultFlat"/> at its position <see cref="Job.Flat"/>:
+    /// <c>Scale · Σ_n I_n (reference_n − f_n)</c> for the given indicators, or every class's score when there are none.
+    /// </summary>
+    /// <param name="job">The pairs and what to compute for them.</param>
+    /// <param name="maxGroupPairs">At most this many pairs per group (from the memory budget).</param>
+    /// <param name="cancellationToken">Checked before every group.</param>
+    public static void Run(Job job, long maxGroupPairs, CancellationToken cancellationToken)
+    {
+        var pairs = job.Image.shape[0];
+        var group = Math.Clamp(maxGroupPairs, 1, GroupPairs);
+        var groups = (pairs + group - 1) / group;
+        if (groups == 0)
+        {
+            return;
+        }
+
+        using var w2t = job.Next.Weight.detach().t().contiguous();
+        using var bias = job.Next.Bias is { } b ? b.detach().contiguous() : zeros(w2t.shape[1]);
+        var shared = new Shared(job, w2t, bias, group, groups);
+        var threads = get_num_threads();
+        var workers = (int)Math.Min(threads, groups);
+        if (workers <= 1)
+        {
+            // One worker: torch keeps its threads for every product.
+            Worker(shared, cancellationToken);
+            return;
+        }
+
+        ExceptionDispatchInfo? failure = null;
+        void Guarded()
+        {
+            try
+            {
+                set_num_threads(1);
+                Worker(shared, cancellationToken);
+            }
+            catch (Exception e)
+            {
+                shared.Failed = true;
+                Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null);
+            }
+        }
+
+        try
+        {
+            var others = Enumerable.Range(1, workers - 1).Select(_ => new Thread(Guarded) { IsBackground = true, Name = "Xwp rank-1 worker" }).ToList();
+            others.ForEach(t => t.Start());
+            Guarded();
+            others.ForEach(t => t.Join());
+        }
+        finally
+        {
+            set_num_threads(threads);
+        }
+
+        failure?.Throw();
+    }
+
+    private static unsafe void Worker(Shared s, CancellationToken cancellationToken)
+    {
+        using var noGrad = no_grad();
+        var job = s.Job;
+        var width = (int)job.Start.shape[1];
+        var outputs = s.W2T.shape[1];
+        var runRows = Math.Min(RunRows, s.Group);
+        using var rows = empty((runRows * (width + 1)) + 16);
+        using var weights = empty((width + 1) * outputs);
+        using var layer2 = empty(s.Group, outputs);
+        var scratch = new RunScratch(width);
+        var image = (long*)Pointer(job.Image);
+        var pairs = job.Image.shape[0];
+
+        while (!s.Failed)
+        {
+            var g = Interlocked.Increment(ref s.Next);
+            if (g >= s.Groups)
+            {
+                break;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            var first = g * s.Group;
+            var n = Math.Min(s.Group, pairs - first);
+            for (var r = first; r < first + n;)
+            {
+                var end = r + 1;
+                while (end < first + n && image[end] == image[r] && end - r < runRows)
+                {
+                    end++;
+                }
+
+                MultiplyRun(s, scratch, r, end, rows, weights, layer2, first);
+                r = end;
+            }
+
+            using var scope = NewDisposeScope();
+            var f = job.ToOutputs(job.Next.Rest(layer2.narrow(0, 0, n)));
+            var img = job.Image.narrow(0, first, n);
+            var score = FirstLayerPerturbation.Combine(job.Reference.index_select(0, img).sub_(f), job.Indicator?.index_select(0, img));
+            if (job.Scale != 1.0)
+            {
+                score.mul_(job.Scale);
+            }
+
+            Scatter(score.to(ScalarType.Float32).contiguous(), job.Flat, first, n, job.ResultFlat);
+        }
+    }
+
+    /// <summary>Rows <paramref name="from"/>..<paramref name="to"/> (one image) → their L₂ outputs, written to <paramref name="layer2"/> at row <c>from − groupStart</c>.</summary>
+    private static unsafe void MultiplyRun(Shared s, RunScratch scratch, long from, long to, Tensor rows, Tensor weights, Tensor layer2, long groupStart)
+    {
+        var job = s.Job;
+        var width = (int)job.Start.shape[1];
+        var outputs = (int)s.W2T.shape[1];
+        var k = to - from;
+        var start = (float*)Pointer(job.Start) + (((long*)Pointer(job.Image))[from] * width);
+        var deltas = (float*)Pointer(job.DeltaT);
+        var features = (long*)Pointer(job.Feature) + from;
+        var factors = (float*)Pointer(job.Factors) + from;
+        var lanes = Lanes;
+        var vectorWidth = lanes == 0 ? 0 : width - (width % lanes);
+
+        // Which units are > 0 in some row of the run.
+        var max = scratch.Max;
+        Array.Fill(max, float.NegativeInfinity);
+        fixed (float* m = max)
+        {
+            for (long r = 0; r < k; r++)
+            {
+                var delta = deltas + (features[r] * width);
+                var factor = factors[r];
+                var j = 0;
+                if (lanes == 16)
+                {
+                    var vf = Vector512.Create(factor);
+                    for (; j < vectorWidth; j += 16)
+                    {
+                        var value = Vector512.Load(start + j) + (vf * Vector512.Load(delta + j));
+                        Vector512.Store(Vector512.Max(Vector512.Load(m + j), value), m + j);
+                    }
+                }
+                else if (lanes == 8)
+                {
+                    var vf = Vector256.Create(factor);
+                    for (; j < vectorWidth; j += 8)
+                    {
+                        var value = Vector256.Load(start + j) + (vf * Vector256.Load(delta + j));
+                        Vector256.Store(Vector256.Max(Vector256.Load(m + j), value), m + j);
+                    }
+                }
+
+                for (; j < width; j++)
+                {
+                    var value = start[j] + (factor * delta[j]);
+                    m[j] = MathF.Max(m[j], value);
+                }
+            }
+        }
+
+        // Per block of units: the lanes that can be active, in order (the permutation that packs them).
+        var units = 0;
+        for (var block = 0; block < vectorWidth; block += lanes)
+        {
+            var count = 0;
+            for (var lane = 0; lane < lanes; lane++)
+            {
+                if (max[block + lane] > 0)
+                {
+                    scratch.Control[block + count++] = lane;
+                    scratch.Units[units++] = block + lane;
+                }
+            }
+
+            for (var lane = count; lane < lanes; lane++)
+            {
+                scratch.Control[block + lane] = 0;
+            }
+
+            scratch.Counts[block / lanes] = count;
+        }
+
+        var vectorUnits = units;
+        for (var j = vectorWidth; j < width; j++)
+        {
+            if (max[j] > 0)
+            {
+                scratch.Units[units++] = j;
+            }
+        }
+
+        // The rows over those units and a trailing 1; a packed block store may run up to 15 floats past its
+        // row, into the next row (written afterwards) or the buffer's padding.
+        var stride = units + 1;
+        var a = (float*)Pointer(rows);
+        fixed (int* control = scratch.Control)
+        fixed (int* unit = scratch.Units)
+        {
+            for (long r = 0; r < k; r++)
+            {
+                var delta = deltas + (features[r] * width);
+                var factor = factors[r];
+                var output = a + (r * stride);
+                var offset = 0;
+                for (var block = 0; block < vectorWidth; block += lanes)
+                {
+                    var count = scratch.Counts[block / lanes];
+                    if (count == 0)
+                    {
+                        continue;
+                    }
+
+                    if (lanes == 16)
+                    {
+                        var value = Vector512.Max(Vector512.Load(start + block) + (Vector512.Create(factor) * Vector512.Load(delta + block)), Vector512<float>.Zero);
+                        Vector512.Store(Avx512F.PermuteVar16x32(value, Vector512.Load(control + block)), output + offset);
+                    }
+                    else
+                    {
+                        var value = Vector256.Max(Vector256.Load(start + block) + (Vector256.Create(factor) * Vector256.Load(delta + block)), Vector256<float>.Zero);
+                        Vector256.Store(Avx2.PermuteVar8x32(value, Vector256.Load(control + block)), output + offset);
+                    }
+
+                    offset += count;
+                }
+
+                for (var q = vectorUnits; q < units; q++)
+                {
+                    var j = unit[q];
+                    output[offset++] = MathF.Max(start[j] + (factor * delta[j]), 0f);
+                }
+
+                output[units] = 1f;
+            }
+
+            // The matching rows of W₂ᵀ, then b₂.
+            var w = (float*)Pointer(weights);
+            var w2t = (float*)Pointer(s.W2T);
+            var rowBytes = outputs * sizeof(float);
+            for (var q = 0; q < units; q++)
+            {
+                Buffer.MemoryCopy(w2t + ((long)unit[q] * outputs), w + ((long)q * outputs), rowBytes, rowBytes);
+            }
+
+            Buffer.MemoryCopy((float*)Pointer(s.Bias), w + ((long)units * outputs), rowBytes, rowBytes);
+        }
+
+        using var left = rows.narrow(0, 0, k * stride);
+        using var leftView = left.view(k, stride);
+        using var right = weights.narrow(0, 0, (long)stride * outputs);
+        using var rightView = right.view(stride, outputs);
+        using var target = layer2.narrow(0, from - groupStart, k);
+        target.addmm_(leftView, rightView, beta: 0, alpha: 1);
+        Interlocked.Add(ref MultiplyAdds, k * stride * outputs);
+        GC.KeepAlive(job);
+    }
+
+    /// <summary>Copies score row i to <paramref name="result"/> row <c>flat[first + i]</c> (rows of one value, or of C values for every class).</summary>
+    private static unsafe void Scatter(Tensor score, Tensor flat, long first, long n, Tensor result)
+    {
+        var per = result.dim() == 2 ? result.shape[1] : 1;
+        var source = (float*)Pointer(score);
+        var destination = (float*)Pointer(result);
+        var positions = (long*)Pointer(flat) + first;
+        var bytes = per * sizeof(float);
+        for (long i = 0; i < n; i++)
+        {
+            Buffer.MemoryCopy(source + (i * per), destination + (positions[i] * per), bytes, bytes);
+        }
+
+        GC.KeepAlive(score);
+        GC.KeepAlive(result);
+    }
+
+    private static unsafe void* Pointer(Tensor t) => Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
+
+    /// <summary>The pairs and what to compute for them.</summary>
+    /// <param name="Start">Unperturbed first-layer pre-activations <c>[B, H]</c>.</param>
+    /// <param name="DeltaT">Per-feature weight change <c>[D, H]</c>.</param>
+    /// <param name="Image">int64 <c>[P]</c>, sorted: each pair's image.</param>
+    /// <param name="Feature">int64 <c>[P]</c>: each pair's feature.</param>
+    /// <param name="Factors">float32 <c>[P]</c>: each pair's factor on its row of <paramref name="DeltaT"/>.</param>
+    /// <param name="Flat">int64 <c>[P]</c>: each pair's row of <paramref name="ResultFlat"/>.</param>
+    /// <param name="Next">L₂ and the rest after it.</param>
+    /// <param name="ToOutputs">Raw outputs → what f measures.</param>
+    /// <param name="Reference">The outputs each pair's are subtracted from <c>[B, C]</c>.</param>
+    /// <param name="Indicator">±1 per class <c>[B, C]</c>, or null for every class's score.</param>
+    /// <param name="Scale">Factor on every score.</param>
+    /// <param name="ResultFlat">float32 <c>[B·D]</c>, or <c>[B·D, C]</c> for every class; written at the pairs' rows.</param>
+    internal sealed record Job(
+        Tensor Start,
+        Tensor DeltaT,
+        Tensor Image,
+        Tensor Feature,
+        Tensor Factors,
+        Tensor Flat,
+        NextLinear Next,
+        Func<Tensor, Tensor> ToOutputs,
+        Tensor Reference,
+        Tensor? Indicator,
+        double Scale,
+        Tensor ResultFlat);
+
+    private sealed class Shared(Job job, Tensor w2t, Tensor bias, long group, long groups)
+    {
+        public long Next = -1;
+        public volatile bool Failed;
+
+        public Job Job { get; } = job;
+
+        public Tensor W2T { get; } = w2t;
+
+        public Tensor Bias { get; } = bias;
+
+        public long Group { get; } = group;
+
+        public long Groups { get; } = groups;
+    }
+
+    private sealed class RunScratch(int width)
+    {
+        public float[] Max { get; } = new float[width];
+
+        public int[] Control { get; } = new int[width + 16];
+
+        public int[] Units { get; } = new int[width];
+
+        public int[] Counts { get; } = new int[(width / 8) + 1];
+    }
+}

@@ -1,0 +1,204 @@
+using System.Runtime.Intrinsics.X86;
+using FluentAssertions;
+using TorchSharp;
+using Xunit;
+using Xwp.Attribution;
+using Xwp.Attribution.Xwp;
+using Xwp.Models;
+using Xwp.Tests.TestUtils;
+using static TorchSharp.torch;
+
+namespace Xwp.Tests.Attribution;
+
+/// <summary>
+/// The rank-1 pass that leaves out the units a ReLU zeroes in every row of an image's run
+/// (<see cref="ActiveUnitPasses"/>): hand-computed values and work, equality with the literal path for every
+/// vector width, thread count and target kind, and what happens to errors, cancellation and torch's thread count.
+/// </summary>
+public class ActiveUnitPassesTests
+{
+    public static TheoryData<int> LanesThisCpuHas()
+    {
+        var data = new TheoryData<int> { 0 };
+        if (Avx2.IsSupported)
+        {
+            data.Add(8);
+        }
+
+        if (Avx512F.IsSupported)
+        {
+            data.Add(16);
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// 2 inputs → 3 hidden (ReLU) → 2 logits. Trained W = [[1, 0], [0, 1], [−1, −1]], b = [0, 0, −10];
+    /// W⁰ = 0 (so Δ = W⁰ − W); second layer W₂ = [[1, 2, 7], [0, 1, −7]], b₂ = [0.5, 0].
+    /// </summary>
+    private static XwpModel HandNet(out IDisposable owner)
+    {
+        var module = nn.Sequential(("0", nn.Linear(2, 3)), ("1", nn.ReLU()), ("2", nn.Linear(3, 2)));
+        using (no_grad())
+        {
+            var p = module.named_parameters().ToDictionary(x => x.name, x => x.parameter);
+            p["0.weight"].copy_(tensor(new float[] { 1, 0, 0, 1, -1, -1 }, [3, 2]));
+            p["0.bias"].copy_(tensor(new float[] { 0, 0, -10 }));
+            p["2.weight"].copy_(tensor(new float[] { 1, 2, 7, 0, 1, -7 }, [2, 3]));
+            p["2.bias"].copy_(tensor(new float[] { 0.5f, 0 }));
+        }
+
+        using var initial = FirstLayerSnapshot.FromWeight("0", zeros(3, 2));
+        owner = module;
+        return XwpModel.FromModule(module, initial);
+    }
+
+    [Fact]
+    public void A_hand_computed_map_and_the_work_left_out()
+    {
+        // x = [1, 2]: h = x Wᵀ + b = [1, 2, −13]; ReLU → [1, 2, 0]; logits [1 + 4 + 0.5, 2] = [5.5, 2].
+        // Feature 0 reset: h + x₀ Δ₀ = [1 − 1, 2, −13 + 1] = [0, 2, −12] → ReLU [0, 2, 0] → [4.5, 2].
+        // Feature 1 reset: h + x₁ Δ₁ = [1, 2 − 2, −13 + 2] = [1, 0, −11] → ReLU [1, 0, 0] → [1.5, 0].
+        // Target 0 (I = [+1, −1]): R₀ = (5.5 − 4.5) − (2 − 2) = 1; R₁ = (5.5 − 1.5) − (2 − 0) = 2.
+        // Unit 2 is < 0 in both rows: the product runs over units 0 and 1 and the bias column,
+        // 2 rows × 3 columns × 2 outputs = 12 multiply-adds (16 with unit 2).
+        using var model = HandNet(out var owner);
+        using var _ = owner;
+        using var x = tensor(new float[] { 1, 2 }, [1, 2]);
+        using var target = tensor(new long[] { 0 });
+        model.FirstLayer.NextLinear.Should().NotBeNull();
+        var before = Interlocked.Read(ref ActiveUnitPasses.MultiplyAdds);
+        using var map = model.Explain(x).For(target).Using(Attributions.Xwp(new XwpOptions { OutputSpace = OutputSpace.Logits })).Compute();
+        (Interlocked.Read(ref ActiveUnitPasses.MultiplyAdds) - before).Should().Be(12);
+        TensorAssert.Close(map, [1, 2], 1e-6);
+
+        using var literal = model.Explain(x).For(target).Using(Attributions.Xwp(new XwpOptions { OutputSpace = OutputSpace.Logits, Algorithm = XwpAlgorithm.RowSwap })).Compute();
+        TensorAssert.Close(literal, [1, 2], 1e-6);
+    }
+
+    [Theory]
+    [MemberData(nameof(LanesThisCpuHas))]
+    public void Every_row_builder_thread_count_and_target_kind_equals_the_literal_path(int lanes)
+    {
+        // 37 hidden units (not a multiple of 8 or 16, so the scalar tail runs too) with biases shifted down so
+        // that many are ≤ 0 in every row; a small memory budget makes many groups, shared by two threads.
+        var savedLanes = ActiveUnitPasses.Lanes;
+        var savedThreads = XwpRuntime.Threads;
+        try
+        {
+            ActiveUnitPasses.Lanes = lanes;
+            using var model = TinyNets.RandomTrained([60, 37, 12, 5], 21, noise: 0.2);
+            using (no_grad())
+            {
+                model.Module.named_parameters().First(p => p.name.EndsWith("0.bias", StringComparison.Ordinal)).parameter.sub_(0.3);
+                model.MarkTrained();
+            }
+
+            using var x = TinyNets.SparseInputs(40, 60, 22);
+            using var targets = randint(0, 5, [40], generator: new Generator(23));
+            foreach (var threads in new[] { 1, Math.Min(2, XwpRuntime.MaxThreads) })
+            {
+                XwpRuntime.Threads = threads;
+                var methods = new (AttributionMethod Fast, AttributionMethod Literal)[]
+                {
+                    (Attributions.Xwp(new XwpOptions { MemoryBudgetBytes = 64 << 10 }), Attributions.Xwp(new XwpOptions { Algorithm = XwpAlgorithm.RowSwap })),
+                    (Attributions.XwpComplement(new XwpComplementOptions { MemoryBudgetBytes = 64 << 10 }), Attributions.XwpComplement(new XwpComplementOptions { Algorithm = XwpAlgorithm.RowSwap })),
+                    (Attributions.XwpComplement(new XwpComplementOptions { MemoryBudgetBytes = 64 << 10, Sign = ComplementSign.Literal, OutputSpace = OutputSpace.Logits }),
+                        Attributions.XwpComplement(new XwpComplementOptions { Algorithm = XwpAlgorithm.RowSwap, Sign = ComplementSign.Literal, OutputSpace = OutputSpace.Logits })),
+                };
+                foreach (var (fast, literal) in methods)
+                {
+                    var before = Interlocked.Read(ref ActiveUnitPasses.MultiplyAdds);
+                    using var a = model.Explain(x).For(targets).Using(fast).Compute();
+                    var work = Interlocked.Read(ref ActiveUnitPasses.MultiplyAdds) - before;
+                    using var b = model.Explain(x).For(targets).Using(literal).Compute();
+                    TensorAssert.Close(a, b, 2e-6);
+                    using var all = model.Explain(x).ForAllClasses().Using(fast).Compute();
+                    using var allLiteral = model.Explain(x).ForAllClasses().Using(literal).Compute();
+                    TensorAssert.Close(all, allLiteral, 2e-6);
+
+                    // Some units were left out: fewer multiply-adds than every pair times (37 units + bias) × 12.
+                    using var pairs = x.ne(0).sum();
+                    work.Should().BeGreaterThan(0).And.BeLessThan(pairs.item<long>() * 38 * 12, fast.Name);
+                }
+
+                XwpRuntime.Threads.Should().Be(threads, "torch's thread count is restored after the workers");
+            }
+        }
+        finally
+        {
+            ActiveUnitPasses.Lanes = savedLanes;
+            XwpRuntime.Threads = savedThreads;
+        }
+    }
+
+    [Fact]
+    public void A_scripted_or_torchsharp_sequential_exposes_the_linear_after_the_relu_only_when_there_is_one()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        var deep = nn.Sequential(("0", nn.Linear(4, 3)), ("1", nn.ReLU()), ("2", nn.Linear(3, 5)), ("3", nn.ReLU()), ("4", nn.Linear(5, 2)));
+        var next = FirstLinear.Locate(deep, null, null).NextLinear;
+        next.Should().NotBeNull();
+        next!.Weight.shape.Should().Equal(5, 3);
+
+        // Rest(layer 2's output) = layer 4(ReLU(·)): the whole module equals it on layer 2 of ReLU(layer 0).
+        var x = randn(6, 4, generator: new Generator(1));
+        var layers = deep.children().Cast<nn.Module<Tensor, Tensor>>().ToArray();
+        var z2 = layers[2].call(layers[1].call(layers[0].call(x)));
+        TensorAssert.Close(next.Rest(z2.clone()), deep.call(x), 1e-6);
+
+        FirstLinear.Locate(nn.Sequential(("0", nn.Linear(4, 3)), ("1", nn.ReLU()), ("2", nn.Dropout()), ("3", nn.Linear(3, 2))), null, null).NextLinear.Should().BeNull();
+        FirstLinear.Locate(nn.Sequential(("0", nn.Linear(4, 3)), ("1", nn.GELU()), ("2", nn.Linear(3, 2))), null, null).NextLinear.Should().BeNull();
+        FirstLinear.Locate(nn.Sequential(("0", nn.Linear(4, 3)), ("1", nn.ReLU())), null, null).NextLinear.Should().BeNull();
+    }
+
+    [Fact]
+    public void A_failure_in_a_worker_reaches_the_caller_and_torchs_thread_count_is_restored()
+    {
+        var saved = XwpRuntime.Threads;
+        try
+        {
+            XwpRuntime.Threads = Math.Min(2, XwpRuntime.MaxThreads);
+            using var model = TinyNets.RandomTrained([60, 37, 5], 31);
+            using var x = TinyNets.SparseInputs(30, 60, 32);
+            using var targets = zeros(30, dtype: int64);
+            var access = model.FirstLayer;
+            var calls = 0;
+            var failing = access with
+            {
+                NextLinear = access.NextLinear! with
+                {
+                    Rest = z => Interlocked.Increment(ref calls) == 3 ? throw new InvalidOperationException("rest failed on purpose") : access.NextLinear!.Rest(z),
+                },
+            };
+            using var noGrad = no_grad();
+            var act = () => FirstLayerPerturbation.Rank1(failing, x, targets, Perturbation.ResetFeature, ComplementSign.ByItself, OutputSpace.Probabilities, 16 << 10, CancellationToken.None);
+            act.Should().Throw<InvalidOperationException>().WithMessage("rest failed on purpose");
+            XwpRuntime.Threads.Should().Be(Math.Min(2, XwpRuntime.MaxThreads));
+
+            using var cancelled = new CancellationTokenSource();
+            cancelled.Cancel();
+            var cancel = () => FirstLayerPerturbation.Rank1(access, x, targets, Perturbation.ResetFeature, ComplementSign.ByItself, OutputSpace.Probabilities, 16 << 10, cancelled.Token);
+            cancel.Should().Throw<OperationCanceledException>();
+            XwpRuntime.Threads.Should().Be(Math.Min(2, XwpRuntime.MaxThreads));
+        }
+        finally
+        {
+            XwpRuntime.Threads = saved;
+        }
+    }
+
+    [Fact]
+    public void Non_finite_pre_activations_take_the_dense_path_so_a_nan_is_not_dropped_with_a_left_out_unit()
+    {
+        using var scope = NewDisposeScope();
+        var next = new NextLinear(ones(2, 3), null, z => z);
+        var start = tensor(new float[] { 1, float.NaN, -1 }, [1, 3]);
+        var delta = zeros(2, 3);
+        ActiveUnitPasses.Applies(start, delta, next).Should().BeFalse();
+        ActiveUnitPasses.Applies(start.nan_to_num(), delta, next).Should().BeTrue();
+        ActiveUnitPasses.Applies(start.nan_to_num(), delta.to(float64), next).Should().BeFalse("float64 takes the torch ops");
+    }
+}
