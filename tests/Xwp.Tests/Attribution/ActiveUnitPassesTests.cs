@@ -4,7 +4,9 @@ using TorchSharp;
 using Xunit;
 using Xwp.Attribution;
 using Xwp.Attribution.Xwp;
+using Xwp.IO;
 using Xwp.Models;
+using Xwp.Tests.Cli;
 using Xwp.Tests.TestUtils;
 using static TorchSharp.torch;
 
@@ -183,6 +185,37 @@ public class ActiveUnitPassesTests
             var cancel = () => FirstLayerPerturbation.Rank1(access, x, targets, Perturbation.ResetFeature, ComplementSign.ByItself, OutputSpace.Probabilities, 16 << 10, cancelled.Token);
             cancel.Should().Throw<OperationCanceledException>();
             XwpRuntime.Threads.Should().Be(Math.Min(2, XwpRuntime.MaxThreads));
+        }
+        finally
+        {
+            XwpRuntime.Threads = saved;
+        }
+    }
+
+    [Fact]
+    public void A_scripted_relu_mlp_run_by_two_threads_gives_pytorchs_literal_values()
+    {
+        // xwp_relu_mlp.pt: Linear 20→24, ReLU, Linear 24→10, ReLU, Linear 10→4 (scripted), trained 60 SGD steps;
+        // xwp_relu_mlp_xwp.npy: XWP evaluated literally in PyTorch (make_relu_mlp_fixture.py). The 64 KiB budget
+        // makes groups of 170 pairs (64 KiB / (24 units · 4 floats · 4 bytes)), so both threads run the scripted rest at once.
+        var saved = XwpRuntime.Threads;
+        try
+        {
+            using var script = TorchScriptModel.Load(TorchScriptCommandTests.Fixture("xwp_relu_mlp.pt"));
+            using var initial = FirstLayerSnapshot.Load(TorchScriptCommandTests.Fixture("xwp_relu_mlp_init_state.pt"), script);
+            using var model = XwpModel.FromTorchScript(script, initial);
+            model.FirstLayer.NextLinear.Should().NotBeNull();
+            using var x = NpyFile.Read(TorchScriptCommandTests.Fixture("xwp_relu_mlp_inputs.npy"));
+            using var y = NpyFile.Read(TorchScriptCommandTests.Fixture("xwp_relu_mlp_targets.npy"));
+            using var expected = NpyFile.Read(TorchScriptCommandTests.Fixture("xwp_relu_mlp_xwp.npy"));
+            foreach (var threads in new[] { 1, Math.Min(2, XwpRuntime.MaxThreads) })
+            {
+                XwpRuntime.Threads = threads;
+                var before = Interlocked.Read(ref ActiveUnitPasses.MultiplyAdds);
+                using var map = model.Explain(x).For(y).Using(Attributions.Xwp(new XwpOptions { MemoryBudgetBytes = 64 << 10 })).Compute();
+                (Interlocked.Read(ref ActiveUnitPasses.MultiplyAdds) - before).Should().BePositive("the active-unit pass ran");
+                TensorAssert.Close(map, expected, 1e-6);
+            }
         }
         finally
         {
