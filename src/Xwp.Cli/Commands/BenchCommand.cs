@@ -222,7 +222,7 @@ internal sealed class BenchCommand : ICommand
             .ToList();
     }
 
-    private sealed record FastPathRow(string Method, double LiteralRate, double FastRate, double MaxAbsDiff, double UsefulGflops, double PerformedGflops);
+    private sealed record FastPathRow(string Method, double LiteralRate, double FastRate, double MaxAbsDiff, double UsefulGflops, double PerformedGflops, double ActiveShare);
 
     private sealed record FastPathResult(double MatmulGflops, double NonZeroShare, IReadOnlyList<FastPathRow> Rows);
 
@@ -259,7 +259,8 @@ internal sealed class BenchCommand : ICommand
             {
                 var flops = UsefulFlops(sizes, images, pairs);
                 var performed = PerformedFlops(sizes, images, pairs, products);
-                rows.Add(new FastPathRow(name, literalImages / literalSeconds, images / fastSeconds, diff.item<float>(), flops / fastSeconds / 1e9, performed / fastSeconds / 1e9));
+                var active = products / (pairs * (sizes[1] + 1.0) * sizes[2]);
+                rows.Add(new FastPathRow(name, literalImages / literalSeconds, images / fastSeconds, diff.item<float>(), flops / fastSeconds / 1e9, performed / fastSeconds / 1e9, active));
             }
         }
 
@@ -285,6 +286,10 @@ internal sealed class BenchCommand : ICommand
         Console.WriteLine("and per non-zero pixel one rank-1 update (2·400) plus one head pass (2·(400·100 + 100·10)).");
         Console.WriteLine("Performed FLOPs: the same, but the 400→100 products only over the units that can be active in each image's rows");
         Console.WriteLine("(the rest are 0 after the ReLU and are left out; a constant 1 per row carries the bias) — what the CPU computed.");
+        foreach (var r in result.Rows)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{r.Method}: the 400→100 products ran over {r.ActiveShare:P0} of the hidden units (with the bias column); {1 - r.ActiveShare:P0} were left out."));
+        }
     }
 
     /// <summary>One row of the method table: a warm-up on a few images, then the best of <paramref name="repeat"/> runs over all of them.</summary>
@@ -330,6 +335,7 @@ internal sealed class BenchCommand : ICommand
                 w.WriteNumber("matmul_share", r.UsefulGflops / fastPath.MatmulGflops);
                 w.WriteNumber("performed_gflops", r.PerformedGflops);
                 w.WriteNumber("performed_matmul_share", r.PerformedGflops / fastPath.MatmulGflops);
+                w.WriteNumber("active_unit_share", r.ActiveShare);
                 w.WriteEndObject();
             }
 
