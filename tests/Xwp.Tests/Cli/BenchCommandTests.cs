@@ -94,6 +94,14 @@ public sealed class BenchCommandTests : IDisposable
         paths.Select(r => r.GetProperty("method").GetString()).Should().Equal("XWP", "XWP^c");
         paths.Should().AllSatisfy(r => r.GetProperty("max_abs_diff").GetDouble().Should().BeLessThan(1e-5, "literal and rank-1 XWP agree"));
 
+        // The Fcnn has a ReLU and a Linear after its first layer, so the products ran over a part of the units
+        // (with the bias column), and the performed work is less than the rank-1 count.
+        paths.Should().AllSatisfy(r =>
+        {
+            r.GetProperty("active_unit_share").GetDouble().Should().BeInRange(0.01, 1.0);
+            r.GetProperty("performed_gflops").GetDouble().Should().BeLessThan(r.GetProperty("useful_gflops").GetDouble());
+        });
+
         var rows = root.GetProperty("methods").EnumerateArray().ToList();
         rows.Select(r => r.GetProperty("key").GetString()).Should().Equal("xwp", "lrp");
         rows.Select(r => r.GetProperty("images").GetInt32()).Should().Equal(3, 2);
