@@ -18,6 +18,20 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
     /// <summary>The metrics that re-run the method that made the maps, and so need `--method`.</summary>
     public static readonly IReadOnlyList<string> MethodMetricNames = ["max-sensitivity", "randomisation"];
 
+    /// <summary>The options that configure one metric or a few, with the metrics that read them.</summary>
+    private static readonly (string Flag, string[] Metrics)[] MetricFlags =
+    [
+        ("features-per-step", ["deletion-auc", "insertion-auc"]),
+        ("max-steps", ["deletion-auc", "insertion-auc"]),
+        ("fraction", ["average-drop"]),
+        ("removal-value", ["deletion-auc", "insertion-auc", "average-drop", "average-drop-gradcampp", "increase-in-confidence"]),
+        ("sensitivity-radius", ["max-sensitivity"]),
+        ("sensitivity-samples", ["max-sensitivity"]),
+        ("sensitivity-seed", ["max-sensitivity"]),
+        ("sensitivity-absolute", ["max-sensitivity"]),
+        ("randomisation-seed", ["randomisation"]),
+    ];
+
     private static readonly Dictionary<string, OutputSpace> Spaces = new()
     {
         ["probabilities"] = OutputSpace.Probabilities,
@@ -152,6 +166,21 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         if (method is not null && needsMethod.Length == 0)
         {
             throw new UsageException($"--method is read only by {string.Join(" and ", MethodMetricNames)}; add one to --metrics, or leave --method out.");
+        }
+
+        if (space is not null && method is null)
+        {
+            throw new UsageException("--output-space applies to the --method that max-sensitivity and randomisation re-run; without --method it would be ignored. Leave it out.");
+        }
+
+        modelArgs.RejectUnusedSnapshot(methodName);
+        foreach (var (flag, readers) in MetricFlags)
+        {
+            if (args.Given(flag) && !readers.Any(metricNames.Contains))
+            {
+                throw new UsageException(
+                    $"--{flag} applies only to --metrics {string.Join(", ", readers)}, not to {string.Join(", ", metricNames)}; add one to --metrics or leave --{flag} out.");
+            }
         }
 
         var removal = ParseRemoval(removalText);
