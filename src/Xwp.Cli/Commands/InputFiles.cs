@@ -70,15 +70,22 @@ internal static class InputFiles
         }
     }
 
-    /// <summary>Reads a float array <c>[N, ...]</c> (rank at least 2) as float32 and checks that every value is finite.</summary>
-    /// <exception cref="InvalidDataException">The file is bad, not floating point, of rank below 2, or holds a non-finite value.</exception>
-    public static Tensor ReadBatch(string path, string what)
+    /// <summary>Reads a float array <c>[N, ...]</c> (rank at least 2, at least one row) as float32 and checks that every value is finite.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="what">What the file holds, for the message (e.g. "inputs").</param>
+    /// <param name="checkFinite">False when the caller checks finiteness itself, on only the values it uses.</param>
+    /// <exception cref="InvalidDataException">The file is bad, not floating point, of rank below 2, empty, or holds a non-finite value.</exception>
+    public static Tensor ReadBatch(string path, string what, bool checkFinite = true)
     {
         var batch = ModelArguments.ReadBatch(path, what);
         try
         {
             CheckNotEmpty(batch, path);
-            CheckFinite(batch, path);
+            if (checkFinite)
+            {
+                CheckFinite(batch, path);
+            }
+
             return batch;
         }
         catch
