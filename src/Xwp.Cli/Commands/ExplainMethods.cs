@@ -22,7 +22,7 @@ internal static partial class ExplainMethods
           IG:         [--baseline 0|B.npy] [--steps 50]
                       [--ig-rule gauss-legendre|riemann-left|riemann-right|riemann-middle|riemann-trapezoid]
           LRP:        [--lrp-rule epsilon|zplus|alpha2beta1|alpha1beta0] [--epsilon 1e-9]
-                      (always starts from the target's logit; --output-space does not apply)
+                      (always starts from the target's logit; it takes no --output-space)
           --baseline takes a number (every feature) or a .npy file ([D], or [N, D] one per input row).
 
         """ + PerturbationUsage;
