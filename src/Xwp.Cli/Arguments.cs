@@ -75,6 +75,9 @@ internal sealed class Arguments
         return _verb;
     }
 
+    /// <summary>Whether --<paramref name="name"/> is on the command line (with or without a value); does not count as reading it.</summary>
+    public bool Given(string name) => _values.ContainsKey(name);
+
     public bool Flag(string name)
     {
         _read.Add(name);

@@ -18,6 +18,20 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
     /// <summary>The metrics that re-run the method that made the maps, and so need `--method`.</summary>
     public static readonly IReadOnlyList<string> MethodMetricNames = ["max-sensitivity", "randomisation"];
 
+    /// <summary>The options that configure one metric or a few, with the metrics that read them.</summary>
+    private static readonly (string Flag, string[] Metrics)[] MetricFlags =
+    [
+        ("features-per-step", ["deletion-auc", "insertion-auc"]),
+        ("max-steps", ["deletion-auc", "insertion-auc"]),
+        ("fraction", ["average-drop"]),
+        ("removal-value", ["deletion-auc", "insertion-auc", "average-drop", "average-drop-gradcampp", "increase-in-confidence"]),
+        ("sensitivity-radius", ["max-sensitivity"]),
+        ("sensitivity-samples", ["max-sensitivity"]),
+        ("sensitivity-seed", ["max-sensitivity"]),
+        ("sensitivity-absolute", ["max-sensitivity"]),
+        ("randomisation-seed", ["randomisation"]),
+    ];
+
     private static readonly Dictionary<string, OutputSpace> Spaces = new()
     {
         ["probabilities"] = OutputSpace.Probabilities,
@@ -51,7 +65,8 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
           --targets             int64/int32 [N] classes the maps explain (not needed for a model with one output)
           --attributions        float32/float64 maps to score (from `xwp explain` or any other tool), comma-separated: of the
                                 inputs' shape [N, ...], or one map per class [N, C, ...] as `xwp explain --all-classes` writes
-                                them (row n is then scored with its --targets class's map, A[n, target_n]);
+                                them (row n is then scored with its --targets class's map, A[n, target_n], and only
+                                those maps must be finite);
                                 each may be named, xwp=a.npy,ig=b.npy (default name: the file name without .npy).
                                 With two or more maps every pair is compared on every metric: Hodges-Lehmann
                                 estimate of A - B with its 95% Wilcoxon signed-rank interval and p-value (not
@@ -154,6 +169,21 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
             throw new UsageException($"--method is read only by {string.Join(" and ", MethodMetricNames)}; add one to --metrics, or leave --method out.");
         }
 
+        if (space is not null && method is null)
+        {
+            throw new UsageException("--output-space applies to the --method that max-sensitivity and randomisation re-run; without --method it would be ignored. Leave it out.");
+        }
+
+        modelArgs.RejectUnusedSnapshot(methodName);
+        foreach (var (flag, readers) in MetricFlags)
+        {
+            if (args.Given(flag) && !readers.Any(metricNames.Contains))
+            {
+                throw new UsageException(
+                    $"--{flag} applies only to --metrics {string.Join(", ", readers)}, not to {string.Join(", ", metricNames)}; add one to --metrics or leave --{flag} out.");
+            }
+        }
+
         var removal = ParseRemoval(removalText);
 
         var curveOptions = new CurveMetricOptions { FeaturesPerStep = featuresPerStep, MaxSteps = maxSteps, RemovalValue = removal };
@@ -193,7 +223,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         var builder = targets is null ? model.Evaluate(inputs).ForAllClasses() : model.Evaluate(inputs, targets);
         foreach (var (mapName, mapPath) in mapPaths)
         {
-            builder = builder.WithMaps(mapName, ReadMaps(mapPath, inputs, classes, allClasses));
+            builder = builder.WithMaps(mapName, ReadMaps(mapPath, inputs, classes, allClasses, targets, limit));
         }
 
         using var ctrlC = CtrlC.Listen();
@@ -240,12 +270,19 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
 
     /// <summary>
     /// Maps of the inputs' shape [N, ...] or one per class [N, C, ...] (as `xwp explain --all-classes` writes them),
-    /// read as float32 and checked to be finite; --all-classes needs the second unless the model has one output.
+    /// read as float32; --all-classes needs the second unless the model has one output. The maps that are scored
+    /// must be finite (<see cref="CheckScoredFinite"/>); the others (other classes' maps, rows past --limit) may hold anything.
     /// </summary>
-    /// <exception cref="InvalidDataException">The file is bad, holds a non-finite value, or has neither shape; the message names the file and both shapes.</exception>
-    private static Tensor ReadMaps(string path, Tensor inputs, int classes, bool allClasses)
+    /// <param name="path">The --attributions file.</param>
+    /// <param name="inputs">The inputs [N, ...], whose shape the maps must have (with a class axis after N, or without).</param>
+    /// <param name="classes">C, the model's classes.</param>
+    /// <param name="allClasses">--all-classes: every class of every row is scored.</param>
+    /// <param name="targets">Each row's class, or null with --all-classes.</param>
+    /// <param name="limit">--limit: only the first rows are scored (null: all).</param>
+    /// <exception cref="InvalidDataException">The file is bad, a scored map holds a non-finite value, or it has neither shape; the message names the file and both shapes.</exception>
+    private static Tensor ReadMaps(string path, Tensor inputs, int classes, bool allClasses, Tensor? targets, int? limit)
     {
-        var maps = InputFiles.ReadBatch(path, "attribution maps");
+        var maps = InputFiles.ReadBatch(path, "attribution maps", checkFinite: false);
         var inputShape = string.Join(", ", inputs.shape);
         var perClassShape = string.Join(", ", inputs.shape.Take(1).Append(classes).Concat(inputs.shape.Skip(1)));
         var perClass = maps.dim() == inputs.dim() + 1 && maps.shape[0] == inputs.shape[0] && maps.shape[1] == classes && maps.shape.Skip(2).SequenceEqual(inputs.shape.Skip(1));
@@ -265,7 +302,70 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
                 $"'{path}' has shape [{shape}]; expected the inputs' shape [{inputShape}], or [{perClassShape}] with one map per class of the model's {classes} (as `xwp explain --all-classes` writes).");
         }
 
-        return maps;
+        try
+        {
+            CheckScoredFinite(maps, path, perRow ? null : targets, Math.Min(maps.shape[0], limit ?? long.MaxValue));
+            if (perRow || targets is null)
+            {
+                return maps;
+            }
+        }
+        catch
+        {
+            maps.Dispose();
+            throw;
+        }
+
+        // One map per class, one class scored per row: hand the evaluation A[n, target_n] alone, [N, ...], so that it
+        // neither keeps nor checks the maps it does not score.
+        using (maps)
+        {
+            return TargetMaps(maps, targets);
+        }
+    }
+
+    /// <summary>A[n, target_n] of maps [N, C, ...]: the maps [N, ...] a run with targets scores.</summary>
+    private static Tensor TargetMaps(Tensor maps, Tensor targets)
+    {
+        var rows = maps.shape[0];
+        using var scope = NewDisposeScope();
+        var index = targets.to(int64).view(rows, 1, 1).expand(rows, 1, maps[0, 0].numel());
+        var selected = maps.reshape(rows, maps.shape[1], -1).gather(1, index).squeeze(1);
+        return selected.reshape(maps.shape.Take(1).Concat(maps.shape.Skip(2)).ToArray()).contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Refuses NaN or infinity in the maps that will be scored: the first <paramref name="rows"/> rows, and of one map per
+    /// class [N, C, ...] with <paramref name="targets"/> only each row's target map, A[n, target_n] (what the metrics read).
+    /// </summary>
+    /// <param name="maps">[N, ...] or [N, C, ...] maps.</param>
+    /// <param name="path">The file, named in the message.</param>
+    /// <param name="targets">Each row's class when the maps are [N, C, ...] and one class per row is scored; null when every map is.</param>
+    /// <param name="rows">The rows scored (--limit).</param>
+    /// <exception cref="InvalidDataException">A scored value is NaN or infinite; the message names the file, the row and (per class) the class.</exception>
+    private static void CheckScoredFinite(Tensor maps, string path, Tensor? targets, long rows)
+    {
+        using var scope = NewDisposeScope();
+        var scored = maps.narrow(0, 0, rows);
+        if (targets is null)
+        {
+            InputFiles.CheckFinite(scored, path);
+            return;
+        }
+
+        var selected = TargetMaps(scored, targets.narrow(0, 0, rows)); // [rows, ...]: A[n, target_n]
+        if (InputValidation.DescribeNonFinite(selected) is not { } problem)
+        {
+            return;
+        }
+
+        var first = selected.isfinite().logical_not().nonzero()[0];
+        var row = first[0].item<long>();
+        var target = targets[row].item<long>();
+        var at = scored[row, target].isfinite().logical_not().nonzero()[0].data<long>().ToArray();
+        throw new InvalidDataException(
+            $"'{path}' has a non-finite value in row {row}'s map of class {target} (its target, which is scored), at index [{string.Join(", ", new[] { row, target }.Concat(at))}] " +
+            $"({problem} in the scored maps); it must hold finite numbers.");
     }
 
     /// <summary>

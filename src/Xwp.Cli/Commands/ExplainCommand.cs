@@ -61,6 +61,7 @@ internal sealed class ExplainCommand : ICommand
 
         var attribution = ExplainMethods.Create(method, space, args);
         args.RejectUnknown();
+        modelArgs.RejectUnusedSnapshot(method);
         OutputPaths.CheckFiles(
             [("out", outPath), ("picture", picture)],
             [("inputs", inputsPath), ("targets", targetsPath), .. modelArgs.Files, .. (checkpoints ?? []).Select(c => ("checkpoints", (string?)c))]);

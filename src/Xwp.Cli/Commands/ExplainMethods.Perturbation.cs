@@ -37,7 +37,7 @@ internal static partial class ExplainMethods
     /// </summary>
     public static string? FlagFor(string? option) => option is not null && Flags.TryGetValue(option, out var flag) ? flag : null;
 
-    /// <summary>The flags of these methods, all read whatever the method (scripts pass one shared set).</summary>
+    /// <summary>The flags of these methods, all read whatever the method (those the method ignores are then refused).</summary>
     private sealed record PerturbationFlags(
         (int Height, int Width) ImageShape,
         (int Height, int Width) Window,
@@ -96,7 +96,7 @@ internal static partial class ExplainMethods
             InputFiles.CheckFinite(baseline, baselinePath!);
         }
 
-        if (flags.Window == (1, 1) && (flags.Stride ?? (1, 1)) == (1, 1))
+        if (IsFeatureAblation(flags))
         {
             // A 1×1 window (at stride 1, the only stride that makes sense for it unless asked otherwise)
             // ablates every feature on its own: feature ablation, which also takes groups and needs no
@@ -124,6 +124,9 @@ internal static partial class ExplainMethods
             OutputSpace = space,
         });
     }
+
+    /// <summary>A 1×1 window at stride 1 (the only stride that makes sense for it unless asked otherwise): feature ablation.</summary>
+    private static bool IsFeatureAblation(PerturbationFlags flags) => flags.Window == (1, 1) && (flags.Stride ?? (1, 1)) == (1, 1);
 
     private static AttributionMethod Rise(OutputSpace space, PerturbationFlags flags)
     {

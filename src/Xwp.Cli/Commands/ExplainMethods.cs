@@ -4,8 +4,9 @@ using static TorchSharp.torch;
 namespace Xwp.Cli.Commands;
 
 /// <summary>
-/// The methods `xwp explain --method` knows, and the flags that configure them. Every flag of every
-/// method is read (so scripts can pass a shared set of flags); each method uses the ones it needs.
+/// The methods `xwp explain --method` knows, and the flags that configure them. A flag the chosen method
+/// would not read is refused (<see cref="RejectIgnored"/>): a setting that silently changes nothing is a
+/// mistake on the command line.
 /// </summary>
 internal static partial class ExplainMethods
 {
@@ -21,7 +22,7 @@ internal static partial class ExplainMethods
           IG:         [--baseline 0|B.npy] [--steps 50]
                       [--ig-rule gauss-legendre|riemann-left|riemann-right|riemann-middle|riemann-trapezoid]
           LRP:        [--lrp-rule epsilon|zplus|alpha2beta1|alpha1beta0] [--epsilon 1e-9]
-                      (always starts from the target's logit; --output-space does not apply)
+                      (always starts from the target's logit; it takes no --output-space)
           --baseline takes a number (every feature) or a .npy file ([D], or [N, D] one per input row).
 
         """ + PerturbationUsage;
@@ -42,6 +43,89 @@ internal static partial class ExplainMethods
         ["alpha2beta1"] = LrpRule.Alpha2Beta1,
         ["alpha1beta0"] = LrpRule.Alpha1Beta0,
     };
+
+    /// <summary>Every method flag (and --output-space) with the methods that read it, in <see cref="Names"/> order.</summary>
+    private static readonly (string Flag, string[] Methods)[] MethodFlags =
+    [
+        ("output-space", ["xwp", "xwpc", "occlusion", "kernelshap", "svs", "rise", "ig", "saliency", "inputxgradient"]),
+        ("xwpc-sign", ["xwpc"]),
+        ("algorithm", ["xwp", "xwpc"]),
+        ("baseline", ["occlusion", "kernelshap", "svs", "ig"]),
+        ("samples", ["kernelshap", "svs"]),
+        ("superpixel", ["kernelshap", "svs"]),
+        ("image-shape", ["occlusion", "kernelshap", "svs", "rise"]),
+        ("seed", ["kernelshap", "svs", "rise", "random"]),
+        ("antithetic", ["svs"]),
+        ("steps", ["ig"]),
+        ("ig-rule", ["ig"]),
+        ("lrp-rule", ["lrp"]),
+        ("epsilon", ["lrp"]),
+        ("window", ["occlusion"]),
+        ("stride", ["occlusion"]),
+        ("feature-mask", ["occlusion"]),
+        ("masks", ["rise"]),
+        ("grid", ["rise"]),
+        ("probability", ["rise"]),
+        ("rise-masks", ["rise"]),
+        ("signed", ["saliency"]),
+    ];
+
+    /// <summary>
+    /// Refuses a method flag that <paramref name="name"/> would not read, naming the flag, the method and the
+    /// methods that do read it; unknown method names are left to <see cref="Create"/>.
+    /// </summary>
+    /// <exception cref="UsageException">A flag on the command line is one the method ignores.</exception>
+    private static void RejectIgnored(string name, Arguments args)
+    {
+        if (!Names.Contains(name))
+        {
+            return;
+        }
+
+        foreach (var (flag, methods) in MethodFlags)
+        {
+            if (args.Given(flag) && !methods.Contains(name))
+            {
+                var why = (flag, name) switch
+                {
+                    ("output-space", "lrp") => " (LRP always starts from the target's logit)",
+                    ("output-space", _) => $" ({name} does not read the model's outputs)",
+                    _ => string.Empty,
+                };
+                throw new UsageException($"--{flag} applies only to --method {string.Join(", ", methods)}, not to {name}{why}; leave it out.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The flags a method reads only in some of its forms: SHAP's --image-shape is the superpixel grid's image,
+    /// occlusion's is the sliding window's (feature ablation, --window 1,1, needs none), and RISE's --masks,
+    /// --grid, --image-shape and --seed draw random masks, which --rise-masks replaces.
+    /// </summary>
+    /// <exception cref="UsageException">A flag on the command line is one this form of the method ignores.</exception>
+    private static void RejectIgnoredInForm(string name, Arguments args, int superpixel, PerturbationFlags flags)
+    {
+        if (name is "kernelshap" or "svs" && superpixel == 1 && args.Given("image-shape"))
+        {
+            throw new UsageException($"--image-shape applies to {name} only with --superpixel K > 1 (the image its K×K superpixels tile); without it every feature is a player. Add --superpixel or leave --image-shape out.");
+        }
+
+        if (name == "occlusion" && IsFeatureAblation(flags) && args.Given("image-shape"))
+        {
+            throw new UsageException("--image-shape does not apply to occlusion with --window 1,1 (feature ablation removes features one by one, or in --feature-mask groups); leave it out.");
+        }
+
+        if (name == "rise" && flags.RiseMasks is not null)
+        {
+            foreach (var flag in new[] { "masks", "grid", "image-shape", "seed" })
+            {
+                if (args.Given(flag))
+                {
+                    throw new UsageException($"--{flag} does not apply to rise with --rise-masks: it shapes the random masks, and --rise-masks gives the masks. Leave one of them out.");
+                }
+            }
+        }
+    }
 
     /// <summary>Reads the method flags and builds the method named by <paramref name="name"/>.</summary>
     public static AttributionMethod Create(string name, OutputSpace? space, Arguments args)
@@ -69,6 +153,8 @@ internal static partial class ExplainMethods
         var outputs = space ?? OutputSpace.Probabilities;
 
         var perturbation = PerturbationFlags.Read(args);
+        RejectIgnored(name, args);
+        RejectIgnoredInForm(name, args, superpixel, perturbation);
         if (CreatePerturbation(name, space, perturbation) is { } method)
         {
             return method;

@@ -70,15 +70,22 @@ internal static class InputFiles
         }
     }
 
-    /// <summary>Reads a float array <c>[N, ...]</c> (rank at least 2) as float32 and checks that every value is finite.</summary>
-    /// <exception cref="InvalidDataException">The file is bad, not floating point, of rank below 2, or holds a non-finite value.</exception>
-    public static Tensor ReadBatch(string path, string what)
+    /// <summary>Reads a float array <c>[N, ...]</c> (rank at least 2, at least one row) as float32 and checks that every value is finite.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="what">What the file holds, for the message (e.g. "inputs").</param>
+    /// <param name="checkFinite">False when the caller checks finiteness itself, on only the values it uses.</param>
+    /// <exception cref="InvalidDataException">The file is bad, not floating point, of rank below 2, empty, or holds a non-finite value.</exception>
+    public static Tensor ReadBatch(string path, string what, bool checkFinite = true)
     {
         var batch = ModelArguments.ReadBatch(path, what);
         try
         {
             CheckNotEmpty(batch, path);
-            CheckFinite(batch, path);
+            if (checkFinite)
+            {
+                CheckFinite(batch, path);
+            }
+
             return batch;
         }
         catch
@@ -92,6 +99,11 @@ internal static class InputFiles
     /// Reads the inputs of a model that is not an FCNN (<c>[N, ...]</c>, finite) and runs its forward on the
     /// first row, so that inputs of a shape the model cannot take are reported with the file and its shape.
     /// </summary>
+    /// <remarks>
+    /// The model's own error quotes the shapes it met on that one-row probe (e.g. <c>[1, 783]</c> or <c>1x783</c>), not
+    /// the file's: the message leads with the file's shape and the shape of one row, says what the model takes when it
+    /// is known (the first Linear layer's features of an XWP model), and only then quotes the probe's error, as such.
+    /// </remarks>
     /// <exception cref="InvalidDataException">The file is bad, or the model fails on its rows; the message names the file, its shape and the model's error.</exception>
     /// <exception cref="ModelForwardException">The model's forward returns something other than one tensor.</exception>
     public static Tensor ReadModelBatch(string path, ExplainableModel model)
@@ -105,14 +117,30 @@ internal static class InputFiles
         catch (ModelForwardException e) when (e.InnerException is not InvalidCastException)
         {
             var shape = string.Join(", ", batch.shape);
+            var row = string.Join(", ", batch.shape.Skip(1));
+            var features = batch.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
             batch.Dispose();
-            throw new InvalidDataException($"'{path}' holds inputs of shape [{shape}], which the model cannot take: {e.Reason}", e);
+            var takes = model is XwpModel xwp && FirstLayerFeatures(xwp) is var d && d != features
+                ? $"; its first Linear layer '{xwp.FirstLayerName}' takes {d} features per row, and a row here holds {features}"
+                : model.InputShape is { } expected && !expected.SequenceEqual(batch.shape.Skip(1))
+                    ? $"; it takes rows of shape [{string.Join(", ", expected)}]"
+                    : string.Empty;
+            throw new InvalidDataException(
+                $"'{path}' holds inputs of shape [{shape}] (rows of shape [{row}]), which the model cannot take{takes}. " +
+                $"The model's error on the first row alone, [1, {row}]: {e.Reason}", e);
         }
         catch
         {
             batch.Dispose();
             throw;
         }
+    }
+
+    /// <summary>D, the features an XWP model's first Linear layer takes (the columns of its weight).</summary>
+    private static long FirstLayerFeatures(XwpModel model)
+    {
+        using var scope = NewDisposeScope(); // FirstLayer makes a detached view of the live weight; Initial stays the model's
+        return model.FirstLayer.Initial.shape[1];
     }
 
     /// <summary>Refuses a file without rows (<c>[0, …]</c>), naming it: there is nothing to explain or evaluate.</summary>

@@ -78,6 +78,29 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
         return read;
     }
 
+    /// <summary>
+    /// Refuses --initial and --first-layer beside --torchscript when no XWP method runs: they give the first Linear
+    /// layer's weight before training, which only XWP and XWP^c read (every other method runs the scripted model as
+    /// saved). With --initial/--trained, --initial is half of the model and always read.
+    /// </summary>
+    /// <param name="method">The --method given, or null when none is (evaluate scores maps without running one).</param>
+    /// <exception cref="UsageException">--initial or --first-layer is given with --torchscript and a method other than xwp or xwpc.</exception>
+    public void RejectUnusedSnapshot(string? method)
+    {
+        if (TorchScript is null || method is "xwp" or "xwpc")
+        {
+            return;
+        }
+
+        var flag = Initial is not null ? "initial" : FirstLayer is not null ? "first-layer" : null;
+        if (flag is not null)
+        {
+            var instead = method is null ? "to scoring maps without --method" : $"to {method}";
+            throw new UsageException(
+                $"--{flag} with --torchscript applies only to --method xwp and xwpc (the first Linear layer's weight before training), not {instead}; leave it out.");
+        }
+    }
+
     /// <summary>The model files given, by option, for checks that an output does not overwrite one.</summary>
     public (string Option, string? Path)[] Files =>
         [("initial", Initial), ("trained", Trained), ("model", ModelPath), ("torchscript", TorchScript)];

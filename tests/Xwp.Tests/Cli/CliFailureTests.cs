@@ -184,6 +184,81 @@ public sealed class CliFailureTests : IDisposable
     }
 
     [Fact]
+    public void A_nan_in_a_class_map_that_is_not_scored_is_not_refused()
+    {
+        // All-class maps [3, 3, 12] scored with --targets 0,1,2 read A[0, 0], A[1, 1], A[2, 2] only. A NaN in row 1's
+        // class-0 map is never read: the run must give exactly the report of the three target maps as [3, 12].
+        var (init, trained) = Pair();
+        var x = Inputs(3, 12);
+        var y = Targets("Y.npy", 0, 1, 2);
+        using var all = rand(new long[] { 3, 3, 12 }, generator: new TorchSharp.torch.Generator(5));
+        all[1, 0, 4] = tensor(float.NaN);
+        var a = P("ALL.npy");
+        NpyFile.Write(a, all);
+        using var selected = stack([all[0, 0], all[1, 1], all[2, 2]]);
+        var s = P("S.npy");
+        NpyFile.Write(s, selected);
+        string[] common = ["--initial", init, "--trained", trained, "--inputs", x, "--targets", y, "--json", "--metrics", "deletion-auc,average-drop"];
+
+        var fromAll = new StringWriter();
+        new EvaluateCommand(fromAll, TextWriter.Null).Run(new Arguments([.. common, "--attributions", $"m={a}"])).Should().Be(0);
+        var fromSelected = new StringWriter();
+        new EvaluateCommand(fromSelected, TextWriter.Null).Run(new Arguments([.. common, "--attributions", $"m={s}"])).Should().Be(0);
+
+        fromAll.ToString().Should().Be(fromSelected.ToString()).And.Contain("\"deletion_auc\"");
+    }
+
+    [Fact]
+    public void A_nan_in_a_scored_class_map_names_the_file_the_row_and_the_class()
+    {
+        var (init, trained) = Pair();
+        var x = Inputs(3, 12);
+        var y = Targets("Y.npy", 0, 1, 2);
+        using var all = ones(3, 3, 12);
+        all[1, 0, 4] = tensor(float.NaN); // not scored
+        all[2, 2, 7] = tensor(float.PositiveInfinity); // row 2's target map: scored
+        var a = P("ALL.npy");
+        NpyFile.Write(a, all);
+
+        var err = Fails(1, new EvaluateCommand(), "--initial", init, "--trained", trained, "--inputs", x, "--targets", y, "--attributions", a);
+
+        err.Should().Be($"xwp evaluate: '{a}' has a non-finite value in row 2's map of class 2 (its target, which is scored), at index [2, 2, 7] " +
+                        "(1 infinite value in the scored maps); it must hold finite numbers.");
+    }
+
+    [Fact]
+    public void With_all_classes_every_class_map_is_scored_and_checked()
+    {
+        var (init, trained) = Pair();
+        var x = Inputs(3, 12);
+        using var all = ones(3, 3, 12);
+        all[1, 0, 4] = tensor(float.NaN);
+        var a = P("ALL.npy");
+        NpyFile.Write(a, all);
+
+        var err = Fails(1, new EvaluateCommand(), "--initial", init, "--trained", trained, "--inputs", x, "--all-classes", "--attributions", a);
+
+        err.Should().Be($"xwp evaluate: '{a}' has a non-finite value at index [1, 0, 4] (1 NaN value in the file); it must hold finite numbers.");
+    }
+
+    [Fact]
+    public void Rows_past_the_limit_are_not_scored_and_not_checked()
+    {
+        var (init, trained) = Pair();
+        var x = Inputs(3, 12);
+        var y = Targets("Y.npy", 0, 1, 2);
+        using var maps = ones(3, 12);
+        maps[2, 4] = tensor(float.NaN);
+        var a = P("A.npy");
+        NpyFile.Write(a, maps);
+        string[] args = ["--initial", init, "--trained", trained, "--inputs", x, "--targets", y, "--attributions", a, "--json"];
+
+        new EvaluateCommand(TextWriter.Null, TextWriter.Null).Run(new Arguments([.. args, "--limit", "2"])).Should().Be(0);
+        Fails(1, new EvaluateCommand(), [.. args, "--limit", "3"]).Should().Be(
+            $"xwp evaluate: '{a}' has a non-finite value at row 2, feature 4 (1 NaN value in the file); it must hold finite numbers.");
+    }
+
+    [Fact]
     public void Evaluate_reports_bad_targets_with_the_file_and_the_row()
     {
         var (init, trained) = Pair();

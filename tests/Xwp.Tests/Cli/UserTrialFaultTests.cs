@@ -41,9 +41,49 @@ public sealed class UserTrialFaultTests : IDisposable
         var line = Fails(FailureReport.Failed, new ExplainCommand(),
             "--torchscript", Fixture("mlp.pt"), "--inputs", inputs, "--method", "saliency", "--out", outPath);
 
-        line.Should().Be($"xwp explain: '{inputs}' holds inputs of shape [4, 1, 8, 8], which the model cannot take: " +
-                         "mat1 and mat2 shapes cannot be multiplied (8x8 and 6x8)");
+        line.Should().Be($"xwp explain: '{inputs}' holds inputs of shape [4, 1, 8, 8] (rows of shape [1, 8, 8]), which the model cannot take. " +
+                         "The model's error on the first row alone, [1, 1, 8, 8]: mat1 and mat2 shapes cannot be multiplied (8x8 and 6x8)");
         File.Exists(outPath).Should().BeFalse();
+    }
+
+    [Fact]
+    public void Inputs_one_feature_short_are_reported_with_the_files_shape_not_only_the_one_row_probes()
+    {
+        // mlp.pt takes [N, 6]; X is [3, 5]. The interpreter's error is about the one-row probe (1x5); the message
+        // leads with the file's own shape and says where the probe's shape comes from.
+        var inputs = Path.Combine(_dir, "X.npy");
+        using (var x = ones(3, 5))
+        {
+            NpyFile.Write(inputs, x);
+        }
+
+        var explain = Fails(FailureReport.Failed, new ExplainCommand(),
+            "--torchscript", Fixture("mlp.pt"), "--inputs", inputs, "--method", "saliency", "--out", Path.Combine(_dir, "A.npy"));
+        var evaluate = Fails(FailureReport.Failed, new EvaluateCommand(TextWriter.Null, TextWriter.Null),
+            "--torchscript", Fixture("mlp.pt"), "--inputs", inputs, "--attributions", inputs);
+
+        const string Rest = "holds inputs of shape [3, 5] (rows of shape [5]), which the model cannot take. " +
+                            "The model's error on the first row alone, [1, 5]: mat1 and mat2 shapes cannot be multiplied (1x5 and 6x8)";
+        explain.Should().Be($"xwp explain: '{inputs}' {Rest}");
+        evaluate.Should().Be($"xwp evaluate: '{inputs}' {Rest}");
+    }
+
+    [Fact]
+    public void Inputs_of_the_wrong_width_for_an_xwp_model_name_the_features_its_first_layer_takes()
+    {
+        // xwp_mlp.pt's first Linear layer (named 1, after a Flatten) takes 12 features; X is [3, 5].
+        var inputs = Path.Combine(_dir, "X.npy");
+        using (var x = ones(3, 5))
+        {
+            NpyFile.Write(inputs, x);
+        }
+
+        var line = Fails(FailureReport.Failed, new ExplainCommand(),
+            "--torchscript", Fixture("xwp_mlp.pt"), "--initial", Fixture("xwp_mlp_init.pt"), "--inputs", inputs, "--method", "xwp", "--out", Path.Combine(_dir, "A.npy"));
+
+        line.Should().Be($"xwp explain: '{inputs}' holds inputs of shape [3, 5] (rows of shape [5]), which the model cannot take; its first Linear " +
+                         "layer '1' takes 12 features per row, and a row here holds 5. The model's error on the first row alone, [1, 5]: " +
+                         "mat1 and mat2 shapes cannot be multiplied (1x5 and 12x8)");
     }
 
     [Fact]
