@@ -231,7 +231,9 @@ public sealed class EvaluationBuilder
             using var view = maps.narrow(0, 0, rows);
             if (perClass)
             {
-                CheckClassMaps(view, name, classes);
+                // With one target per image only the targets' maps are scored; their values are checked once the
+                // targets are known (below), so a NaN in a map that is never read does not stop the run.
+                CheckClassMaps(view, name, classes, values: _allClasses);
             }
             else
             {
@@ -252,6 +254,14 @@ public sealed class EvaluationBuilder
         var x = _inputs.narrow(0, 0, rows).detach().to(float32).to(device);
         var targets = _allClasses ? null
             : _targets is null ? ModelOutputs.Predict(_model, x) : _targets.narrow(0, 0, rows).to(int64).to(device);
+        if (targets is not null)
+        {
+            foreach (var (name, _, maps, perClass) in _methods.Where(m => m.Maps is not null && m.PerClass))
+            {
+                CheckTargetMaps(maps!.narrow(0, 0, rows), targets, name, features);
+            }
+        }
+
         var flatInputs = x.reshape(rows, features);
         var results = new List<MetricResult>();
         var classResults = new List<MetricResult>();
@@ -364,13 +374,18 @@ public sealed class EvaluationBuilder
     }
 
     /// <summary>Maps <c>[rows, C, …]</c> must have the model's C and finite values; the message names the image, class and feature.</summary>
-    private void CheckClassMaps(Tensor maps, string name, int classes)
+    private void CheckClassMaps(Tensor maps, string name, int classes, bool values)
     {
         if (maps.shape[1] != classes)
         {
             throw new ArgumentException(
                 $"The maps '{name}' are {InputValidation.Shape(maps)}: {maps.shape[1]} maps per image, but the model has {classes} class(es). Expected {PerClassShape(classes.ToString(System.Globalization.CultureInfo.InvariantCulture))} (one map per class) or the inputs' shape {InputValidation.Shape(_inputs)}.",
                 $"maps '{name}'");
+        }
+
+        if (!values)
+        {
+            return;
         }
 
         using var scope = NewDisposeScope();
@@ -380,6 +395,21 @@ public sealed class EvaluationBuilder
         {
             throw new ArgumentException(
                 $"Attribution map '{name}' must be finite: {bad.shape[0]} value(s) are NaN or infinite, the first at row {bad[0, 0].item<long>()}, class {bad[0, 1].item<long>()}, feature {bad[0, 2].item<long>()} (row-major within the row).",
+                $"maps '{name}'");
+        }
+    }
+
+    /// <summary>The maps of the targets, <c>maps[n, targets[n]]</c>, must be finite; the message names the image, its target class and the feature.</summary>
+    private void CheckTargetMaps(Tensor maps, Tensor targets, string name, int features)
+    {
+        using var scope = NewDisposeScope();
+        var selected = SelectTargets(maps, targets, features).reshape(maps.shape[0], features);
+        var bad = selected.isfinite().logical_not().nonzero();
+        if (bad.shape[0] > 0)
+        {
+            var row = bad[0, 0].item<long>();
+            throw new ArgumentException(
+                $"Attribution map '{name}' must be finite where it is scored: {bad.shape[0]} value(s) of the targets' maps are NaN or infinite, the first at row {row}, class {targets[row].item<long>()} (its target), feature {bad[0, 1].item<long>()} (row-major within the row). The other classes' maps are not read.",
                 $"maps '{name}'");
         }
     }

@@ -256,9 +256,16 @@ public class AllClassEvaluationTests
             .WithMessage("*needs one map per class, [7, 4, 40]; the maps 'm' are [7, 40]*");
         ((Action)(() => model.Evaluate(x, t).ForAllClasses())).Should().Throw<InvalidOperationException>().WithMessage("*model.Evaluate(inputs)*");
 
+        // Row 5's target is class 1: a NaN in its class-2 map is never read for one target per image, but
+        // every map is scored by ForAllClasses(); a NaN in its class-1 map is scored either way.
         perClass[5, 2, 11] = tensor(float.NaN);
-        ((Action)(() => model.Evaluate(x, t).WithMaps("m", perClass).Run())).Should().Throw<ArgumentException>()
+        model.Evaluate(x, t).WithMaps("m", perClass).Metrics(Metrics.Sparseness()).Run().ImageCount.Should().Be(7);
+        ((Action)(() => model.Evaluate(x).WithMaps("m", perClass).ForAllClasses().Run())).Should().Throw<ArgumentException>()
             .WithMessage("Attribution map 'm' must be finite: 1 value(s) are NaN or infinite, the first at row 5, class 2, feature 11*");
+        perClass[5, 1, 11] = tensor(float.NaN);
+        ((Action)(() => model.Evaluate(x, t).WithMaps("m", perClass).Run())).Should().Throw<ArgumentException>()
+            .WithMessage("Attribution map 'm' must be finite where it is scored: 1 value(s) of the targets' maps are NaN or infinite, the first at row 5, class 1 (its target), feature 11*")
+            .And.ParamName.Should().Be("maps 'm'");
         // The limit skips the bad row, as it does for [N, …] maps.
         model.Evaluate(x, t).WithMaps("m", perClass).Metrics(Metrics.Sparseness()).WithLimit(5).Run().ImageCount.Should().Be(5);
     }
