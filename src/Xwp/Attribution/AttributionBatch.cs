@@ -17,6 +17,13 @@ internal sealed record AttributionBatch(ExplainableModel Model, Tensor Inputs, T
     /// <summary>The model when it is an <see cref="global::Xwp.Fcnn"/> (the exact fast paths apply); null otherwise.</summary>
     public Fcnn? Fcnn => Model as Fcnn;
 
+    /// <summary>
+    /// The model's logits <c>[B, C]</c> for <see cref="Inputs"/>, left here by a method whose own forward pass computed
+    /// them exactly as the model's forward function does (LRP on an <see cref="global::Xwp.Fcnn"/>), so that its
+    /// diagnostics need no second pass; null otherwise. They live in the batch's dispose scope and have not been checked.
+    /// </summary>
+    public Tensor? ForwardLogits { get; set; }
+
     /// <summary>Features per input, D: the product of the per-input dimensions.</summary>
     public long Features => Inputs.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
 

@@ -168,10 +168,13 @@ public sealed class ExplanationBuilder
         }
 
         Tensor targets;
+        var callersTargets = false;
         if (_targets is not null)
         {
             InputValidation.CheckTargets(_targets, x.shape[0], classes, "targets");
+            // The conversions return the caller's tensor itself when it already is int64 on the device.
             targets = _targets.to(int64).to(device);
+            callersTargets = true;
         }
         else if (_targetArray is not null)
         {
@@ -199,7 +202,7 @@ public sealed class ExplanationBuilder
         return new Explanation(
             method.Name,
             map.to(home).MoveToOuterDisposeScope(),
-            targets.clone().to(home).MoveToOuterDisposeScope(),
+            (callersTargets ? targets.clone() : targets).to(home).MoveToOuterDisposeScope(),
             named);
     }
 }

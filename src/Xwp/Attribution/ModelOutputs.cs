@@ -86,7 +86,7 @@ internal static class ModelOutputs
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var values = raw.detach();
-        if (!values.isfinite().all().item<bool>())
+        if (!InputValidation.AllFinite(values))
         {
             var nan = values.isnan().sum().item<long>();
             var infinite = values.isinf().sum().item<long>();
@@ -138,12 +138,14 @@ internal static class ModelOutputs
     /// <summary>
     /// The gradient (of the inputs' shape) of each row's target output with respect to that row's input,
     /// through autograd on the whole forward function, on a detached copy of the inputs (rows are
-    /// independent, so one backward pass of the sum serves all).
+    /// independent, so one backward pass of the sum serves all). An <see cref="Fcnn"/>'s forward function never
+    /// writes to its argument, so it gets the detached inputs without the copy.
     /// </summary>
     public static Tensor TargetGradient(ExplainableModel model, Tensor inputs, Tensor targets, OutputSpace space)
     {
         using var grad = enable_grad();
-        var x = inputs.detach().clone().requires_grad_(true);
+        var detached = inputs.detach();
+        var x = (model is Fcnn ? detached : detached.clone()).requires_grad_(true);
         var outputs = FromModel(model, model.Forward(x), space, x.shape[0]);
         var selected = outputs.gather(1, targets.unsqueeze(1)).sum();
         var gradients = autograd.grad([selected], [x]);

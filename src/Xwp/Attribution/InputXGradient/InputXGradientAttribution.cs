@@ -9,6 +9,9 @@ internal sealed class InputXGradientAttribution(InputXGradientOptions options) :
 
     public override string Name => "inputxgradient";
 
+    /// <summary>The map is the batch's new gradient, multiplied by the inputs in place.</summary>
+    internal override bool ReturnsOwnedMap => true;
+
     internal override Tensor AttributeBatch(AttributionBatch batch) =>
         ModelOutputs.TargetGradient(batch.Model, batch.Inputs, batch.Targets, Options.OutputSpace).mul_(batch.Inputs);
 }

@@ -20,6 +20,9 @@ internal sealed class LrpAttribution(LrpOptions options) : AttributionMethod
 
     public override string Name => "lrp";
 
+    /// <summary>Relevance is computed anew from the batch's forward pass (the last step multiplies by the inputs into a new tensor).</summary>
+    internal override bool ReturnsOwnedMap => true;
+
     /// <summary><c>conservation_gap</c> = Σ_i R_i − logit_t, per input (0 when relevance is conserved).</summary>
     public override IReadOnlyList<string> DiagnosticNames => [ConservationGap];
 
@@ -52,6 +55,7 @@ internal sealed class LrpAttribution(LrpOptions options) : AttributionMethod
         }
 
         var logits = pre[layers - 1];
+        batch.ForwardLogits = logits;
         var target = batch.Targets.unsqueeze(1);
         var relevance = zeros_like(logits).scatter_(1, target, logits.gather(1, target));
         for (var l = layers - 1; l >= 0; l--)
@@ -64,7 +68,18 @@ internal sealed class LrpAttribution(LrpOptions options) : AttributionMethod
 
     internal override Tensor[] Diagnose(AttributionBatch batch, Tensor map)
     {
-        var logit = ModelOutputs.TargetScores(batch.Model, batch.Inputs, batch.Targets, OutputSpace.Logits);
+        Tensor logit;
+        if (batch.ForwardLogits is { } logits)
+        {
+            // The same linear layers and activations as the forward function, on the same rows: the same logits, checked as its outputs are.
+            ModelOutputs.CheckValues(batch.Model, logits);
+            logit = logits.gather(1, batch.Targets.unsqueeze(1)).squeeze(1);
+        }
+        else
+        {
+            logit = ModelOutputs.TargetScores(batch.Model, batch.Inputs, batch.Targets, OutputSpace.Logits);
+        }
+
         return [map.reshape(map.shape[0], -1).sum(1).sub(logit)];
     }
 

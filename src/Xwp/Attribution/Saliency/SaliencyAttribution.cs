@@ -9,9 +9,12 @@ internal sealed class SaliencyAttribution(SaliencyOptions options) : Attribution
 
     public override string Name => "saliency";
 
+    /// <summary>The gradient is new to each batch; its absolute value is taken in place when its layout allows.</summary>
+    internal override bool ReturnsOwnedMap => true;
+
     internal override Tensor AttributeBatch(AttributionBatch batch)
     {
         var gradient = ModelOutputs.TargetGradient(batch.Model, batch.Inputs, batch.Targets, Options.OutputSpace);
-        return Options.Absolute ? gradient.abs() : gradient;
+        return !Options.Absolute ? gradient : gradient.is_contiguous() ? gradient.abs_() : gradient.abs();
     }
 }
