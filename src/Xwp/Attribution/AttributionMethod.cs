@@ -36,6 +36,13 @@ public abstract class AttributionMethod
     internal virtual bool ReturnsOwnedMap => false;
 
     /// <summary>
+    /// True when <see cref="AttributeBatch"/> can take a batch whose targets are still to be predicted
+    /// (<see cref="AttributionBatch.PredictTargets"/>) on an <see cref="Fcnn"/>: its own forward pass of the whole batch
+    /// gives the same logits as the prediction pass would, so the explanation needs no separate one.
+    /// </summary>
+    internal virtual bool PredictsTargets => false;
+
+    /// <summary>
     /// Attributes one batch. Runs inside a dispose scope owned by the caller, which copies the
     /// result (float32 <c>[B, D]</c>) out, or moves it out when <see cref="ReturnsOwnedMap"/> allows.
     /// </summary>

@@ -9,7 +9,11 @@ namespace Xwp.Attribution;
 /// </summary>
 internal static class Batching
 {
-    /// <summary>Runs <paramref name="method"/> over all rows; returns the map <c>[N, D]</c> and its diagnostics <c>[N]</c> each.</summary>
+    /// <summary>
+    /// Runs <paramref name="method"/> over all rows; returns the map <c>[N, D]</c> and its diagnostics <c>[N]</c> each.
+    /// With <paramref name="predictTargets"/> (only for a method that <see cref="AttributionMethod.PredictsTargets"/>,
+    /// and rows that fit in one batch) <paramref name="targets"/> is filled with the predicted classes by the method.
+    /// </summary>
     public static (Tensor Map, Tensor[] Diagnostics) Run(
         AttributionMethod method,
         ExplainableModel model,
@@ -17,12 +21,18 @@ internal static class Batching
         Tensor targets,
         int batchSize,
         Action<long>? reportDone,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool predictTargets = false)
     {
         var n = inputs.shape[0];
         if (n <= batchSize)
         {
-            return RunWhole(method, model, inputs, targets, reportDone, cancellationToken);
+            return RunWhole(method, model, inputs, targets, predictTargets, reportDone, cancellationToken);
+        }
+
+        if (predictTargets)
+        {
+            throw new InvalidOperationException("Targets are predicted within a batch only when one batch covers every row.");
         }
 
         // Every row of the outputs is written by exactly one batch, so they need no zero fill.
@@ -73,6 +83,7 @@ internal static class Batching
         ExplainableModel model,
         Tensor inputs,
         Tensor targets,
+        bool predictTargets,
         Action<long>? reportDone,
         CancellationToken cancellationToken)
     {
@@ -82,7 +93,7 @@ internal static class Batching
         Tensor[] diagnostics;
         using (NewDisposeScope())
         {
-            var batch = new AttributionBatch(model, inputs, targets, 0, cancellationToken);
+            var batch = new AttributionBatch(model, inputs, targets, 0, cancellationToken) { PredictTargets = predictTargets };
             var result = method.AttributeBatch(batch);
             var values = method.Diagnose(batch, result);
             diagnostics = new Tensor[values.Length];
