@@ -14,7 +14,9 @@ namespace Xwp.Tests.Attribution;
 /// </summary>
 public class PipelineShortcutTests
 {
-    public static TheoryData<string> OwnedMapMethods => new() { "saliency", "saliency-signed", "inputxgradient", "lrp" };
+    public static TheoryData<string> OwnedMapMethods => new() { "saliency", "saliency-signed", "inputxgradient", "lrp", "ig", "random", "input-magnitude" };
+
+    public static TheoryData<string> PredictingMethods => new() { "saliency", "saliency-signed", "inputxgradient", "lrp" };
 
     private static AttributionMethod Make(string name) => name switch
     {
@@ -22,6 +24,9 @@ public class PipelineShortcutTests
         "saliency-signed" => Attributions.Saliency(new SaliencyOptions { Absolute = false }),
         "inputxgradient" => Attributions.InputXGradient(),
         "lrp" => Attributions.Lrp(),
+        "ig" => Attributions.IntegratedGradients(new IntegratedGradientsOptions { Steps = 20 }),
+        "random" => Attributions.Random(new RandomOptions { Seed = 4 }),
+        "input-magnitude" => Attributions.InputMagnitude(),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
@@ -92,7 +97,7 @@ public class PipelineShortcutTests
     }
 
     [Theory]
-    [MemberData(nameof(OwnedMapMethods))]
+    [MemberData(nameof(PredictingMethods))]
     public void Predicted_classes_from_the_methods_pass_equal_a_separate_prediction(string name)
     {
         using var model = TinyNets.RandomTrained([36, 12, 4], 155, noise: 1.0);
