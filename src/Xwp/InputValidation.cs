@@ -38,7 +38,7 @@ internal static class InputValidation
         }
 
         using var scope = NewDisposeScope();
-        if (!inputs.isfinite().all().item<bool>())
+        if (!AllFinite(inputs))
         {
             var bad = inputs.isfinite().logical_not().nonzero();
             var row = bad[0, 0].item<long>();
@@ -90,7 +90,7 @@ internal static class InputValidation
 
         using var scope = NewDisposeScope();
         var flat = inputs.reshape(inputs.shape[0], -1);
-        if (!flat.isfinite().all().item<bool>())
+        if (!AllFinite(flat))
         {
             var bad = flat.isfinite().logical_not().nonzero();
             var row = bad[0, 0].item<long>();
@@ -98,6 +98,19 @@ internal static class InputValidation
             throw new ArgumentException(
                 $"{subject} must be finite: {bad.shape[0]} value(s) are NaN or infinite, the first at row {row}, feature {col} (row-major within the row).", name);
         }
+    }
+
+    /// <summary>
+    /// Whether every value of a floating-point tensor is finite. A sum that comes out finite proves it in one
+    /// reduction without a mask (NaN and ±∞ stay non-finite through any sum); only a sum that does not, because some
+    /// value is not finite or the finite values overflowed, is followed by the exact element-wise test.
+    /// </summary>
+    public static bool AllFinite(Tensor values)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var sum = values.detach().sum().to(float64).item<double>();
+        return double.IsFinite(sum) || values.detach().isfinite().all().item<bool>();
     }
 
     /// <summary>

@@ -17,6 +17,20 @@ internal sealed record AttributionBatch(ExplainableModel Model, Tensor Inputs, T
     /// <summary>The model when it is an <see cref="global::Xwp.Fcnn"/> (the exact fast paths apply); null otherwise.</summary>
     public Fcnn? Fcnn => Model as Fcnn;
 
+    /// <summary>
+    /// True when <see cref="Targets"/> does not hold the classes yet: the method writes the predicted ones into it (the
+    /// argmax of the forward function's outputs, as <c>ModelOutputs.Predict</c> takes it) from its own forward pass,
+    /// before it uses them. Only methods whose <see cref="AttributionMethod.PredictsTargets"/> is true get such batches.
+    /// </summary>
+    public bool PredictTargets { get; init; }
+
+    /// <summary>
+    /// The model's logits <c>[B, C]</c> for <see cref="Inputs"/>, left here by a method whose own forward pass computed
+    /// them exactly as the model's forward function does (LRP on an <see cref="global::Xwp.Fcnn"/>), so that its
+    /// diagnostics need no second pass; null otherwise. They live in the batch's dispose scope and have not been checked.
+    /// </summary>
+    public Tensor? ForwardLogits { get; set; }
+
     /// <summary>Features per input, D: the product of the per-input dimensions.</summary>
     public long Features => Inputs.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
 

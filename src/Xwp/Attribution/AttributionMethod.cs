@@ -29,8 +29,22 @@ public abstract class AttributionMethod
     internal virtual int DefaultBatchSize => 256;
 
     /// <summary>
+    /// True when <see cref="AttributeBatch"/> always returns a tensor it created, whose storage nothing else
+    /// shares (not the batch's inputs, not the model's parameters, no cache of the method). A run whose one
+    /// batch covers every input then hands that tensor to the caller instead of copying it into a new map.
+    /// </summary>
+    internal virtual bool ReturnsOwnedMap => false;
+
+    /// <summary>
+    /// True when <see cref="AttributeBatch"/> can take a batch whose targets are still to be predicted
+    /// (<see cref="AttributionBatch.PredictTargets"/>) on an <see cref="Fcnn"/>: its own forward pass of the whole batch
+    /// gives the same logits as the prediction pass would, so the explanation needs no separate one.
+    /// </summary>
+    internal virtual bool PredictsTargets => false;
+
+    /// <summary>
     /// Attributes one batch. Runs inside a dispose scope owned by the caller, which copies the
-    /// result (float32 <c>[B, D]</c>) out.
+    /// result (float32 <c>[B, D]</c>) out, or moves it out when <see cref="ReturnsOwnedMap"/> allows.
     /// </summary>
     internal abstract Tensor AttributeBatch(AttributionBatch batch);
 

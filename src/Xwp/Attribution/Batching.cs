@@ -9,7 +9,11 @@ namespace Xwp.Attribution;
 /// </summary>
 internal static class Batching
 {
-    /// <summary>Runs <paramref name="method"/> over all rows; returns the map <c>[N, D]</c> and its diagnostics <c>[N]</c> each.</summary>
+    /// <summary>
+    /// Runs <paramref name="method"/> over all rows; returns the map <c>[N, D]</c> and its diagnostics <c>[N]</c> each.
+    /// With <paramref name="predictTargets"/> (only for a method that <see cref="AttributionMethod.PredictsTargets"/>,
+    /// and rows that fit in one batch) <paramref name="targets"/> is filled with the predicted classes by the method.
+    /// </summary>
     public static (Tensor Map, Tensor[] Diagnostics) Run(
         AttributionMethod method,
         ExplainableModel model,
@@ -17,11 +21,23 @@ internal static class Batching
         Tensor targets,
         int batchSize,
         Action<long>? reportDone,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool predictTargets = false)
     {
         var n = inputs.shape[0];
-        var map = zeros_like(inputs);
-        var diagnostics = method.DiagnosticNames.Select(_ => zeros(n, dtype: float32, device: inputs.device)).ToArray();
+        if (n <= batchSize)
+        {
+            return RunWhole(method, model, inputs, targets, predictTargets, reportDone, cancellationToken);
+        }
+
+        if (predictTargets)
+        {
+            throw new InvalidOperationException("Targets are predicted within a batch only when one batch covers every row.");
+        }
+
+        // Every row of the outputs is written by exactly one batch, so they need no zero fill.
+        var map = empty_like(inputs);
+        var diagnostics = method.DiagnosticNames.Select(_ => empty(n, dtype: float32, device: inputs.device)).ToArray();
         try
         {
             for (long start = 0; start < n; start += batchSize)
@@ -58,6 +74,52 @@ internal static class Batching
     }
 
     /// <summary>
+    /// <see cref="Run"/> when one batch covers every row: the method's result becomes the map itself when the method
+    /// owns it (<see cref="AttributionMethod.ReturnsOwnedMap"/>) and it already is a contiguous float32 tensor of the
+    /// inputs' shape on their device; otherwise it is copied into a new map, as a batch of a longer run is.
+    /// </summary>
+    private static (Tensor Map, Tensor[] Diagnostics) RunWhole(
+        AttributionMethod method,
+        ExplainableModel model,
+        Tensor inputs,
+        Tensor targets,
+        bool predictTargets,
+        Action<long>? reportDone,
+        CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var n = inputs.shape[0];
+        Tensor map;
+        Tensor[] diagnostics;
+        using (NewDisposeScope())
+        {
+            var batch = new AttributionBatch(model, inputs, targets, 0, cancellationToken) { PredictTargets = predictTargets };
+            var result = method.AttributeBatch(batch);
+            var values = method.Diagnose(batch, result);
+            diagnostics = new Tensor[values.Length];
+            for (var i = 0; i < values.Length; i++)
+            {
+                diagnostics[i] = empty(n, dtype: float32, device: inputs.device).copy_(values[i]).MoveToOuterDisposeScope();
+            }
+
+            map = (IsOwnedMap(method, result, inputs) ? result : empty_like(inputs).copy_(result)).MoveToOuterDisposeScope();
+        }
+
+        reportDone?.Invoke(n);
+        return (map, diagnostics);
+    }
+
+    /// <summary>Whether <paramref name="result"/> can be the map of <paramref name="inputs"/> as it is, without a copy.</summary>
+    internal static bool IsOwnedMap(AttributionMethod method, Tensor result, Tensor inputs) =>
+        method.ReturnsOwnedMap
+        && result.Handle != inputs.Handle
+        && result.dtype == ScalarType.Float32
+        && result.device_type == inputs.device_type
+        && result.device_index == inputs.device_index
+        && result.shape.SequenceEqual(inputs.shape)
+        && result.is_contiguous();
+
+    /// <summary>
     /// Runs <paramref name="method"/> for every class of every row: <c>[N, C, …]</c>. Methods that compute all
     /// classes from the same passes (<see cref="AttributionMethod.AttributeAllClasses"/>) do so; the others run
     /// once per class within each batch.
@@ -72,7 +134,8 @@ internal static class Batching
         CancellationToken cancellationToken)
     {
         var n = inputs.shape[0];
-        var map = zeros([n, classes, .. inputs.shape.Skip(1)], dtype: float32, device: inputs.device);
+        // Every (row, class) is written by exactly one batch, so the map needs no zero fill.
+        var map = empty([n, classes, .. inputs.shape.Skip(1)], dtype: float32, device: inputs.device);
         try
         {
             for (long start = 0; start < n; start += batchSize)

@@ -156,10 +156,11 @@ public sealed class ExplanationBuilder
         var x = _inputs.detach().to(float32).to(device);
         var classes = ModelOutputs.ClassCount(_model, x);
         var total = x.shape[0];
+        var batchSize = _batchSize ?? method.DefaultBatchSize;
         Action<long>? report = _progress is null ? null : done => _progress.Report(new AttributionProgress(method.Name, done, total));
         if (_allClasses)
         {
-            var all = Attribution.Batching.RunAllClasses(method, _model, x, classes, _batchSize ?? method.DefaultBatchSize, report, _cancellationToken);
+            var all = Attribution.Batching.RunAllClasses(method, _model, x, classes, batchSize, report, _cancellationToken);
             return new Explanation(
                 method.Name,
                 all.to(_inputs.device).MoveToOuterDisposeScope(),
@@ -168,16 +169,26 @@ public sealed class ExplanationBuilder
         }
 
         Tensor targets;
+        var callersTargets = false;
+        var predictInBatch = false;
         if (_targets is not null)
         {
             InputValidation.CheckTargets(_targets, x.shape[0], classes, "targets");
+            // The conversions return the caller's tensor itself when it already is int64 on the device.
             targets = _targets.to(int64).to(device);
+            callersTargets = true;
         }
         else if (_targetArray is not null)
         {
             targets = tensor(_targetArray, int64);
             InputValidation.CheckTargets(targets, x.shape[0], classes, "targets");
             targets = targets.to(device);
+        }
+        else if (_model is Fcnn && method.PredictsTargets && x.shape[0] <= Math.Min(batchSize, ModelOutputs.PredictRows(_model, x)))
+        {
+            // The method's one forward pass of all rows predicts the classes: the logits of Predict's one pass, bit for bit.
+            targets = empty(x.shape[0], dtype: int64, device: device);
+            predictInBatch = true;
         }
         else
         {
@@ -189,9 +200,10 @@ public sealed class ExplanationBuilder
             _model,
             x,
             targets,
-            _batchSize ?? method.DefaultBatchSize,
+            batchSize,
             report,
-            _cancellationToken);
+            _cancellationToken,
+            predictInBatch);
         var home = _inputs.device;
         var named = method.DiagnosticNames
             .Select((name, i) => (name, tensor: diagnostics[i].to(home).MoveToOuterDisposeScope()))
@@ -199,7 +211,7 @@ public sealed class ExplanationBuilder
         return new Explanation(
             method.Name,
             map.to(home).MoveToOuterDisposeScope(),
-            targets.clone().to(home).MoveToOuterDisposeScope(),
+            (callersTargets ? targets.clone() : targets).to(home).MoveToOuterDisposeScope(),
             named);
     }
 }

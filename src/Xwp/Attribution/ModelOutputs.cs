@@ -86,7 +86,7 @@ internal static class ModelOutputs
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var values = raw.detach();
-        if (!values.isfinite().all().item<bool>())
+        if (!InputValidation.AllFinite(values))
         {
             var nan = values.isnan().sum().item<long>();
             var infinite = values.isinf().sum().item<long>();
@@ -138,13 +138,23 @@ internal static class ModelOutputs
     /// <summary>
     /// The gradient (of the inputs' shape) of each row's target output with respect to that row's input,
     /// through autograd on the whole forward function, on a detached copy of the inputs (rows are
-    /// independent, so one backward pass of the sum serves all).
+    /// independent, so one backward pass of the sum serves all). An <see cref="Fcnn"/>'s forward function never
+    /// writes to its argument, so it gets the detached inputs without the copy. With <paramref name="predictTargets"/>
+    /// the targets are first overwritten with the predicted classes: the argmax of the same forward pass's outputs.
     /// </summary>
-    public static Tensor TargetGradient(ExplainableModel model, Tensor inputs, Tensor targets, OutputSpace space)
+    public static Tensor TargetGradient(ExplainableModel model, Tensor inputs, Tensor targets, OutputSpace space, bool predictTargets = false)
     {
         using var grad = enable_grad();
-        var x = inputs.detach().clone().requires_grad_(true);
-        var outputs = FromModel(model, model.Forward(x), space, x.shape[0]);
+        var detached = inputs.detach();
+        var x = (model is Fcnn ? detached : detached.clone()).requires_grad_(true);
+        var raw = model.Forward(x);
+        var outputs = FromModel(model, raw, space, x.shape[0]);
+        if (predictTargets)
+        {
+            using var noGrad = no_grad();
+            targets.copy_(raw.detach().reshape(x.shape[0], -1).argmax(1));
+        }
+
         var selected = outputs.gather(1, targets.unsqueeze(1)).sum();
         var gradients = autograd.grad([selected], [x]);
         return gradients[0].detach();
@@ -182,13 +192,16 @@ internal static class ModelOutputs
         return checked((int)raw.shape[1]);
     }
 
-    /// <summary>The predicted class <c>[M]</c> (int64, argmax of the model's outputs), in chunks that fit the default memory budget.</summary>
+    /// <summary>Rows per forward pass of <see cref="Predict"/>: as many as fit the default memory budget.</summary>
+    public static long PredictRows(ExplainableModel model, Tensor inputs) =>
+        ForwardChunks.Rows(model, inputs.numel() / Math.Max(1, inputs.shape[0]), 256L << 20);
+
+    /// <summary>The predicted class <c>[M]</c> (int64, argmax of the model's outputs), in chunks of <see cref="PredictRows"/>.</summary>
     public static Tensor Predict(ExplainableModel model, Tensor inputs)
     {
         using var noGrad = no_grad();
         var rows = inputs.shape[0];
-        var features = inputs.numel() / Math.Max(1, rows);
-        var chunk = ForwardChunks.Rows(model, features, 256L << 20);
+        var chunk = PredictRows(model, inputs);
         var predicted = empty(rows, dtype: int64, device: inputs.device);
         for (long start = 0; start < rows; start += chunk)
         {

@@ -7,5 +7,8 @@ internal sealed class InputMagnitudeAttribution : AttributionMethod
 {
     public override string Name => "input-magnitude";
 
+    /// <summary>The absolute values are a new tensor.</summary>
+    internal override bool ReturnsOwnedMap => true;
+
     internal override Tensor AttributeBatch(AttributionBatch batch) => batch.Inputs.abs();
 }

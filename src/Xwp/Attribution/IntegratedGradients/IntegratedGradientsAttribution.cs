@@ -26,6 +26,9 @@ internal sealed class IntegratedGradientsAttribution(IntegratedGradientsOptions 
     /// <summary><c>completeness_gap</c> = Σ_i IG_i − (f_t(x) − f_t(x′)), per input.</summary>
     public override IReadOnlyList<string> DiagnosticNames => [CompletenessGap];
 
+    /// <summary>Both paths return <c>x − x′</c>, a new tensor, multiplied in place.</summary>
+    internal override bool ReturnsOwnedMap => true;
+
     internal override Tensor AttributeBatch(AttributionBatch batch) =>
         batch.Fcnn is { } fcnn ? FirstLayer(batch, fcnn) : Forward(batch);
 

@@ -20,6 +20,12 @@ internal sealed class LrpAttribution(LrpOptions options) : AttributionMethod
 
     public override string Name => "lrp";
 
+    /// <summary>Relevance is computed anew from the batch's forward pass (the last step multiplies by the inputs into a new tensor).</summary>
+    internal override bool ReturnsOwnedMap => true;
+
+    /// <summary>On an <see cref="Fcnn"/> the relevance's forward pass gives the predicted classes too.</summary>
+    internal override bool PredictsTargets => true;
+
     /// <summary><c>conservation_gap</c> = Σ_i R_i − logit_t, per input (0 when relevance is conserved).</summary>
     public override IReadOnlyList<string> DiagnosticNames => [ConservationGap];
 
@@ -36,8 +42,6 @@ internal sealed class LrpAttribution(LrpOptions options) : AttributionMethod
 
         var net = batch.Fcnn.Trained;
         var layers = net.Weights.Count;
-        var rules = RulesFor(layers, net.Activation);
-
         var inputs = new Tensor[layers];
         var pre = new Tensor[layers];
         var a = batch.Inputs;
@@ -52,6 +56,15 @@ internal sealed class LrpAttribution(LrpOptions options) : AttributionMethod
         }
 
         var logits = pre[layers - 1];
+        batch.ForwardLogits = logits;
+        if (batch.PredictTargets)
+        {
+            // What the prediction pass would have done before LRP's own checks: check the outputs, take their argmax.
+            ModelOutputs.CheckValues(batch.Model, logits);
+            batch.Targets.copy_(logits.argmax(1));
+        }
+
+        var rules = RulesFor(layers, net.Activation);
         var target = batch.Targets.unsqueeze(1);
         var relevance = zeros_like(logits).scatter_(1, target, logits.gather(1, target));
         for (var l = layers - 1; l >= 0; l--)
@@ -64,7 +77,18 @@ internal sealed class LrpAttribution(LrpOptions options) : AttributionMethod
 
     internal override Tensor[] Diagnose(AttributionBatch batch, Tensor map)
     {
-        var logit = ModelOutputs.TargetScores(batch.Model, batch.Inputs, batch.Targets, OutputSpace.Logits);
+        Tensor logit;
+        if (batch.ForwardLogits is { } logits)
+        {
+            // The same linear layers and activations as the forward function, on the same rows: the same logits, checked as its outputs are.
+            ModelOutputs.CheckValues(batch.Model, logits);
+            logit = logits.gather(1, batch.Targets.unsqueeze(1)).squeeze(1);
+        }
+        else
+        {
+            logit = ModelOutputs.TargetScores(batch.Model, batch.Inputs, batch.Targets, OutputSpace.Logits);
+        }
+
         return [map.reshape(map.shape[0], -1).sum(1).sub(logit)];
     }
 

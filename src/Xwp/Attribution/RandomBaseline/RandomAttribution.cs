@@ -12,6 +12,9 @@ internal sealed class RandomAttribution(RandomOptions options) : AttributionMeth
 
     public override string Name => "random";
 
+    /// <summary>The map is drawn into a new tensor.</summary>
+    internal override bool ReturnsOwnedMap => true;
+
     internal override Tensor AttributeBatch(AttributionBatch batch)
     {
         var (rows, features) = (batch.Inputs.shape[0], batch.Features);

@@ -9,9 +9,15 @@ internal sealed class SaliencyAttribution(SaliencyOptions options) : Attribution
 
     public override string Name => "saliency";
 
+    /// <summary>The gradient is new to each batch; its absolute value is taken in place when its layout allows.</summary>
+    internal override bool ReturnsOwnedMap => true;
+
+    /// <summary>The gradient's forward pass gives the predicted classes too.</summary>
+    internal override bool PredictsTargets => true;
+
     internal override Tensor AttributeBatch(AttributionBatch batch)
     {
-        var gradient = ModelOutputs.TargetGradient(batch.Model, batch.Inputs, batch.Targets, Options.OutputSpace);
-        return Options.Absolute ? gradient.abs() : gradient;
+        var gradient = ModelOutputs.TargetGradient(batch.Model, batch.Inputs, batch.Targets, Options.OutputSpace, batch.PredictTargets);
+        return !Options.Absolute ? gradient : gradient.is_contiguous() ? gradient.abs_() : gradient.abs();
     }
 }
