@@ -153,7 +153,8 @@ public sealed class ExplanationBuilder
         using var explaining = _model.BeginExplaining();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var x = _inputs.detach().to(float32).to(device);
+        // Methods view and reshape their batches freely; a strided view (e.g. a transposed tensor) is copied once here.
+        var x = _inputs.detach().to(float32).to(device).contiguous();
         var classes = ModelOutputs.ClassCount(_model, x);
         var total = x.shape[0];
         var batchSize = _batchSize ?? method.DefaultBatchSize;

@@ -189,6 +189,37 @@ public class GenericPathTests
         var mismatch = () => shape.Explain(x).Using(Attributions.Saliency()).Compute();
         mismatch.Should().Throw<ArgumentException>().WithMessage("*[N, 1, 5, 5]*[1, 1, 4, 4]*");
     }
+
+    [Theory]
+    [InlineData("occlusion")]
+    [InlineData("feature-ablation")]
+    [InlineData("ig")]
+    [InlineData("saliency")]
+    public void Strided_inputs_give_the_maps_of_their_contiguous_copy(string name)
+    {
+        // A transposed view (e.g. features-major data seen as [N, D] through .t()) holds the same values as its
+        // contiguous copy, so every method must give the same map for it, instead of failing inside a view().
+        AttributionMethod method = name switch
+        {
+            "occlusion" => Attributions.Occlusion(new OcclusionOptions { Window = (2, 2), Stride = (1, 1), ImageShape = (3, 4) }),
+            "feature-ablation" => Attributions.FeatureAblation(),
+            "ig" => Attributions.IntegratedGradients(new IntegratedGradientsOptions { Steps = 8 }),
+            _ => Attributions.Saliency(),
+        };
+        random.manual_seed(160);
+        using var module = nn.Sequential(("fc1", nn.Linear(12, 7)), ("relu", nn.ReLU()), ("fc2", nn.Linear(7, 3)));
+        var model = ExplainableModel.FromModule(module);
+        using var featuresMajor = TinyNets.SparseInputs(12, 5, 161, zeroFraction: 0.2);
+        using var strided = featuresMajor.t();
+        using var contiguous = strided.contiguous();
+        strided.is_contiguous().Should().BeFalse("the strided path is the one under test");
+
+        using var expected = model.Explain(contiguous).For(0, 1, 2, 0, 1).Using(method).Compute();
+        using var actual = model.Explain(strided).For(0, 1, 2, 0, 1).Using(method).Compute();
+        using var nonzero = expected.ne(0).sum();
+        nonzero.item<long>().Should().BeGreaterThan(0, "a map of zeros would make the comparison vacuous");
+        TensorAssert.Identical(actual, expected);
+    }
 }
 
 /// <summary>A user's own method: twice the input (so the expected map is obvious).</summary>
