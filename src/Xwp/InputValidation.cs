@@ -165,8 +165,14 @@ internal static class InputValidation
         var hi = targets.max().to(int64).item<long>();
         if (lo < 0 || hi >= classes)
         {
-            var offending = lo < 0 ? lo : hi;
-            throw new ArgumentOutOfRangeException(name, offending, $"Class indices must lie in [0, {classes}); found {offending}.");
+            // Only on failure: name the first row that is out of range, as the input checks do.
+            var wide = targets.to(int64).cpu();
+            var outside = wide.lt(0).logical_or(wide.ge(classes));
+            var count = outside.sum().item<long>();
+            var row = outside.nonzero().select(1, 0)[0].item<long>();
+            var offending = wide[row].item<long>();
+            var others = count > 1 ? $" ({count} rows are out of range)" : string.Empty;
+            throw new ArgumentOutOfRangeException(name, offending, $"Class indices must lie in [0, {classes}); found {offending} at row {row}{others}.");
         }
     }
 

@@ -48,6 +48,21 @@ public class ExplanationBuilderTests
     }
 
     [Fact]
+    public void Target_out_of_range_names_the_first_row_that_holds_one()
+    {
+        // Rows 2 and 4 hold classes 5 and 7 of a 2-class model; the first of them is named, and how many there are.
+        using var model = TinyNets.ThreeTwoTwo();
+        using var x = ones(5, 3);
+        var act = () => model.Explain(x).For(0, 1, 5, 0, 7).Using(Attributions.Saliency()).Compute();
+        act.Should().Throw<ArgumentOutOfRangeException>()
+            .WithMessage("Class indices must lie in [0, 2); found 5 at row 2 (2 rows are out of range).*")
+            .Which.ActualValue.Should().Be(5L);
+        using var negative = tensor(new long[] { 0, 1, 1, -3, 0 });
+        var act2 = () => model.Evaluate(x, negative).With(Attributions.Random()).Metrics(Metrics.AverageDrop()).Run();
+        act2.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*found -3 at row 3.*");
+    }
+
+    [Fact]
     public void Targets_of_the_wrong_length_or_type_are_rejected()
     {
         using var model = TinyNets.ThreeTwoTwo();
