@@ -46,7 +46,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
     public string Summary => "Score attribution maps: Deletion/Insertion AUC, Average Drop, Increase in Confidence, sparseness, complexity, Max-Sensitivity, randomisation.";
 
     public string Usage => """
-        Usage: xwp evaluate (--initial INIT.pt --trained TRAINED.pt | --model MODEL.xwp | --torchscript MODEL.pt [--model-output logits|probabilities])
+        Usage: xwp evaluate (--initial INIT.pt --trained TRAINED.pt | --model MODEL.xwp | --torchscript MODEL.pt [--initial INIT.pt] [--first-layer NAME] [--model-output logits|probabilities])
                             --inputs X.npy (--targets Y.npy | --all-classes) --attributions [NAME=]A.npy[,[NAME=]B.npy...]
                             [--metrics deletion-auc,insertion-auc,average-drop,average-drop-gradcampp,increase-in-confidence,
                                        sparseness,complexity,max-sensitivity,randomisation]
@@ -60,6 +60,10 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
           --initial, --trained  PyTorch state_dicts (torch.save(model.state_dict())) at initialisation and after training
           --model               a model saved by Xwp (Fcnn.Save), holding both snapshots
           --torchscript         any PyTorch model saved with torch.jit.script(model).save(path); inputs and maps [N, ...]
+          --initial (with --torchscript)  the first Linear layer's weight before training, for --method xwp and xwpc
+                                (re-run by max-sensitivity): a state_dict, a safetensors file or a TorchScript file of the
+                                untrained model
+          --first-layer         the first Linear layer's name; found by itself in a Sequential (after a leading Flatten)
           --model-output        what the TorchScript model returns: logits (default) or probabilities
           --inputs              float32/float64 [N, D] inputs ([N, ...] of any shape with --torchscript)
           --targets             int64/int32 [N] classes the maps explain (not needed for a model with one output)
@@ -241,7 +245,9 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         {
             // --method names a method that needs an FCNN's snapshots or layers, and the model is TorchScript.
             // (LRP's refusal names the layer of the model it cannot follow: a one-line model error, as for an FCNN.)
-            throw new UsageException($"--method {methodName}: {e.Message}");
+            throw new UsageException(modelArgs.TorchScript is not null && modelArgs.Initial is null
+                ? $"--method {methodName}: {e.Message} On the command line: add --initial INIT.pt (the state_dict saved before training, or a TorchScript file of the untrained model)."
+                : $"--method {methodName}: {e.Message}");
         }
         catch (ArgumentOutOfRangeException e) when (ExplainMethods.FlagFor(e.ParamName) is { } flag)
         {

@@ -204,6 +204,16 @@ public sealed class IgnoredOptionsTests : IDisposable
             "before training), not to saliency; leave it out.");
     }
 
+    [Fact]
+    public void Evaluate_re_running_xwp_on_torchscript_without_initial_says_which_option_to_add()
+    {
+        // The library's advice (XwpModel.FromModule) does not help on the command line; --initial does.
+        var line = EvaluateFails("--metrics", "max-sensitivity", "--method", "xwp");
+        line.Should().StartWith("xwp evaluate: --method xwp: The method 'xwp' needs the model's first Linear layer");
+        line.Should().EndWith("On the command line: add --initial INIT.pt (the state_dict saved before training, or a TorchScript file of the untrained model).");
+        new EvaluateCommand(TextWriter.Null, TextWriter.Null).Usage.Should().Contain("--torchscript MODEL.pt [--initial INIT.pt] [--first-layer NAME]");
+    }
+
     [Theory]
     [InlineData("--fraction", "0.3", "deletion-auc", "average-drop")]
     [InlineData("--features-per-step", "2", "average-drop", "deletion-auc, insertion-auc")]
