@@ -156,8 +156,26 @@ internal static class ModelOutputs
         }
 
         var selected = outputs.gather(1, targets.unsqueeze(1)).sum();
-        var gradients = autograd.grad([selected], [x]);
-        return gradients[0].detach();
+        if (!selected.requires_grad)
+        {
+            // libtorch's error for this case escapes TorchSharp uncaught and ends the process: refuse it here.
+            throw new InvalidOperationException(
+                $"The model's outputs ({raw.dtype}) do not depend differentiably on its inputs: saliency, Input×Gradient and Integrated " +
+                "Gradients need a forward function that autograd can follow (floating-point outputs, no detach() or no_grad() inside). " +
+                "Occlusion, feature ablation, KernelSHAP, Shapley value sampling and RISE need only the outputs.");
+        }
+
+        // allow_unused: outputs that do not use the inputs at all have gradient 0 (libtorch would raise an uncatchable error).
+        var gradients = autograd.grad([selected], [x], null, false, false, true);
+        var gradient = gradients[0];
+        if (gradient.IsInvalid)
+        {
+            return zeros_like(x);
+        }
+
+        // An expanded gradient (e.g. of a sum over the features) has one element behind many positions, and the methods
+        // scale the gradient in place: give them a tensor of their own then (contiguous() returns the others as they are).
+        return gradient.detach().contiguous();
     }
 
     /// <summary>
