@@ -4,8 +4,9 @@ namespace Xwp.Attribution;
 
 /// <summary>
 /// The one place where attribution work is split into batches of inputs: one dispose scope per
-/// batch, results written into preallocated outputs, progress after every batch, cancellation
-/// between batches. Methods never chunk over inputs themselves.
+/// batch, results written into preallocated outputs (or, when one batch covers every row and the method
+/// owns its result, that result as the map), progress after every batch, cancellation between batches.
+/// Methods never chunk over inputs themselves.
 /// </summary>
 internal static class Batching
 {
@@ -25,12 +26,7 @@ internal static class Batching
         bool predictTargets = false)
     {
         var n = inputs.shape[0];
-        if (n <= batchSize)
-        {
-            return RunWhole(method, model, inputs, targets, predictTargets, reportDone, cancellationToken);
-        }
-
-        if (predictTargets)
+        if (predictTargets && n > batchSize)
         {
             throw new InvalidOperationException("Targets are predicted within a batch only when one batch covers every row.");
         }
@@ -46,9 +42,25 @@ internal static class Batching
                 var count = Math.Min(batchSize, n - start);
                 using (NewDisposeScope())
                 {
-                    var batch = new AttributionBatch(model, inputs.narrow(0, start, count), targets.narrow(0, start, count), start, cancellationToken);
+                    var whole = count == n;
+                    var batch = new AttributionBatch(
+                        model,
+                        whole ? inputs : inputs.narrow(0, start, count),
+                        whole ? targets : targets.narrow(0, start, count),
+                        start,
+                        cancellationToken) { PredictTargets = predictTargets };
                     var result = method.AttributeBatch(batch);
-                    map.narrow(0, start, count).copy_(result);
+                    if (whole && IsOwnedMap(method, result, inputs))
+                    {
+                        // One batch covers every row and the method owns its result: it is the map, without a copy.
+                        map.Dispose();
+                        map = result.MoveToOuterDisposeScope();
+                    }
+                    else
+                    {
+                        map.narrow(0, start, count).copy_(result);
+                    }
+
                     var values = method.Diagnose(batch, result);
                     for (var i = 0; i < diagnostics.Length; i++)
                     {
@@ -71,42 +83,6 @@ internal static class Batching
 
             throw;
         }
-    }
-
-    /// <summary>
-    /// <see cref="Run"/> when one batch covers every row: the method's result becomes the map itself when the method
-    /// owns it (<see cref="AttributionMethod.ReturnsOwnedMap"/>) and it already is a contiguous float32 tensor of the
-    /// inputs' shape on their device; otherwise it is copied into a new map, as a batch of a longer run is.
-    /// </summary>
-    private static (Tensor Map, Tensor[] Diagnostics) RunWhole(
-        AttributionMethod method,
-        ExplainableModel model,
-        Tensor inputs,
-        Tensor targets,
-        bool predictTargets,
-        Action<long>? reportDone,
-        CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        var n = inputs.shape[0];
-        Tensor map;
-        Tensor[] diagnostics;
-        using (NewDisposeScope())
-        {
-            var batch = new AttributionBatch(model, inputs, targets, 0, cancellationToken) { PredictTargets = predictTargets };
-            var result = method.AttributeBatch(batch);
-            var values = method.Diagnose(batch, result);
-            diagnostics = new Tensor[values.Length];
-            for (var i = 0; i < values.Length; i++)
-            {
-                diagnostics[i] = empty(n, dtype: float32, device: inputs.device).copy_(values[i]).MoveToOuterDisposeScope();
-            }
-
-            map = (IsOwnedMap(method, result, inputs) ? result : empty_like(inputs).copy_(result)).MoveToOuterDisposeScope();
-        }
-
-        reportDone?.Invoke(n);
-        return (map, diagnostics);
     }
 
     /// <summary>Whether <paramref name="result"/> can be the map of <paramref name="inputs"/> as it is, without a copy.</summary>
