@@ -277,7 +277,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
     /// <summary>
     /// Maps of the inputs' shape [N, ...] or one per class [N, C, ...] (as `xwp explain --all-classes` writes them),
     /// read as float32; --all-classes needs the second unless the model has one output. The maps that are scored
-    /// must be finite (<see cref="CheckScoredFinite"/>); the others (other classes' maps, rows past --limit) may hold anything.
+    /// must be finite (<see cref="CheckTargetMapsFinite"/>); the others (other classes' maps, rows past --limit) may hold anything.
     /// </summary>
     /// <param name="path">The --attributions file.</param>
     /// <param name="inputs">The inputs [N, ...], whose shape the maps must have (with a class axis after N, or without).</param>
@@ -308,67 +308,60 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
                 $"'{path}' has shape [{shape}]; expected the inputs' shape [{inputShape}], or [{perClassShape}] with one map per class of the model's {classes} (as `xwp explain --all-classes` writes).");
         }
 
-        try
+        var rows = Math.Min(maps.shape[0], limit ?? long.MaxValue);
+        if (perRow || targets is null)
         {
-            CheckScoredFinite(maps, path, perRow ? null : targets, Math.Min(maps.shape[0], limit ?? long.MaxValue));
-            if (perRow || targets is null)
+            try
             {
+                InputFiles.CheckFinite(maps.narrow(0, 0, rows), path);
                 return maps;
             }
-        }
-        catch
-        {
-            maps.Dispose();
-            throw;
+            catch
+            {
+                maps.Dispose();
+                throw;
+            }
         }
 
         // One map per class, one class scored per row: hand the evaluation A[n, target_n] alone, [N, ...], so that it
         // neither keeps nor checks the maps it does not score.
         using (maps)
         {
-            return TargetMaps(maps, targets);
+            var selected = EvaluationBuilder.SelectTargets(maps, targets);
+            try
+            {
+                CheckTargetMapsFinite(selected, path, targets, rows);
+                return selected;
+            }
+            catch
+            {
+                selected.Dispose();
+                throw;
+            }
         }
-    }
-
-    /// <summary>A[n, target_n] of maps [N, C, ...]: the maps [N, ...] a run with targets scores.</summary>
-    private static Tensor TargetMaps(Tensor maps, Tensor targets)
-    {
-        var rows = maps.shape[0];
-        using var scope = NewDisposeScope();
-        var index = targets.to(int64).view(rows, 1, 1).expand(rows, 1, maps[0, 0].numel());
-        var selected = maps.reshape(rows, maps.shape[1], -1).gather(1, index).squeeze(1);
-        return selected.reshape(maps.shape.Take(1).Concat(maps.shape.Skip(2)).ToArray()).contiguous().MoveToOuterDisposeScope();
     }
 
     /// <summary>
-    /// Refuses NaN or infinity in the maps that will be scored: the first <paramref name="rows"/> rows, and of one map per
-    /// class [N, C, ...] with <paramref name="targets"/> only each row's target map, A[n, target_n] (what the metrics read).
+    /// Refuses NaN or infinity in the first <paramref name="rows"/> target maps A[n, target_n] (what the metrics read)
+    /// of a file of one map per class.
     /// </summary>
-    /// <param name="maps">[N, ...] or [N, C, ...] maps.</param>
+    /// <param name="selected">The target maps [N, ...] (<see cref="EvaluationBuilder.SelectTargets"/>).</param>
     /// <param name="path">The file, named in the message.</param>
-    /// <param name="targets">Each row's class when the maps are [N, C, ...] and one class per row is scored; null when every map is.</param>
+    /// <param name="targets">Each row's class.</param>
     /// <param name="rows">The rows scored (--limit).</param>
-    /// <exception cref="InvalidDataException">A scored value is NaN or infinite; the message names the file, the row and (per class) the class.</exception>
-    private static void CheckScoredFinite(Tensor maps, string path, Tensor? targets, long rows)
+    /// <exception cref="InvalidDataException">A scored value is NaN or infinite; the message names the file, the row and the class.</exception>
+    private static void CheckTargetMapsFinite(Tensor selected, string path, Tensor targets, long rows)
     {
         using var scope = NewDisposeScope();
-        var scored = maps.narrow(0, 0, rows);
-        if (targets is null)
-        {
-            InputFiles.CheckFinite(scored, path);
-            return;
-        }
-
-        var selected = TargetMaps(scored, targets.narrow(0, 0, rows)); // [rows, ...]: A[n, target_n]
-        if (InputValidation.DescribeNonFinite(selected) is not { } problem)
+        var scored = selected.narrow(0, 0, rows);
+        if (InputValidation.DescribeNonFinite(scored) is not { } problem)
         {
             return;
         }
 
-        var first = selected.isfinite().logical_not().nonzero()[0];
-        var row = first[0].item<long>();
+        var row = scored.reshape(rows, -1).isfinite().logical_not().nonzero()[0, 0].item<long>();
         var target = targets[row].item<long>();
-        var at = scored[row, target].isfinite().logical_not().nonzero()[0].data<long>().ToArray();
+        var at = scored[row].isfinite().logical_not().nonzero()[0].data<long>().ToArray();
         throw new InvalidDataException(
             $"'{path}' has a non-finite value in row {row}'s map of class {target} (its target, which is scored), at index [{string.Join(", ", new[] { row, target }.Concat(at))}] " +
             $"({problem} in the scored maps); it must hold finite numbers.");

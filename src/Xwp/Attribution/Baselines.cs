@@ -71,7 +71,7 @@ public sealed class Baselines
 
         using var scope = NewDisposeScope();
         var cpu = values.detach().to(float32).cpu().contiguous();
-        if (!cpu.isfinite().all().item<bool>())
+        if (!InputValidation.AllFinite(cpu))
         {
             throw new ArgumentException("The baseline must be finite (no NaN or infinity).", nameof(values));
         }

@@ -29,8 +29,7 @@ internal static class OptionTensors
 
         if (is_floating_point(tensor))
         {
-            using var finite = tensor.isfinite().all();
-            if (!finite.item<bool>())
+            if (!InputValidation.AllFinite(tensor))
             {
                 throw new ArgumentOutOfRangeException(option, "The tensor holds NaN or infinite values.");
             }

@@ -254,13 +254,11 @@ public sealed class EvaluationBuilder
         var x = _inputs.narrow(0, 0, rows).detach().to(float32).to(device);
         var targets = _allClasses ? null
             : _targets is null ? ModelOutputs.Predict(_model, x) : _targets.narrow(0, 0, rows).to(int64).to(device);
-        if (targets is not null)
-        {
-            foreach (var (name, _, maps, perClass) in _methods.Where(m => m.Maps is not null && m.PerClass))
-            {
-                CheckTargetMaps(maps!.narrow(0, 0, rows), targets, name, features);
-            }
-        }
+        // One target per image: a map per class is read at the image's target, maps[n, target_n]; those maps
+        // are selected (and checked) once, before any method runs.
+        var targetMaps = _methods
+            .Select(m => targets is null || m.Maps is null || !m.PerClass ? null : TargetMaps(m.Maps.narrow(0, 0, rows), targets, m.Name))
+            .ToArray();
 
         var flatInputs = x.reshape(rows, features);
         var results = new List<MetricResult>();
@@ -272,8 +270,7 @@ public sealed class EvaluationBuilder
             var relay = _progress is null ? null : new Relay(p => _progress.Report(new EvaluationProgress(name, EvaluationStage.Attributing, p.Done, rows, index, _methods.Count)));
             if (targets is not null)
             {
-                // One target per image: a map per class is read at the image's target, maps[n, target_n].
-                var given = maps is null ? null : perClass ? SelectTargets(maps.narrow(0, 0, rows), targets, features) : maps.narrow(0, 0, rows);
+                var given = maps is null ? null : targetMaps[m] ?? maps.narrow(0, 0, rows);
                 var attribution = given is null ? method : new PrecomputedMaps(name, given);
                 using var explanation = _model.Explain(x)
                     .For(targets)
@@ -365,12 +362,17 @@ public sealed class EvaluationBuilder
         return (values, curves);
     }
 
-    /// <summary><c>maps[n, targets[n]]</c> of maps <c>[rows, C, …]</c>, as <c>[rows, …]</c> on the maps' device.</summary>
-    private Tensor SelectTargets(Tensor maps, Tensor targets, int features)
+    /// <summary>
+    /// <c>maps[n, targets[n]]</c> of maps <c>[N, C, …]</c>: the maps <c>[N, …]</c> a run with one target per image
+    /// scores, contiguous, on the maps' device.
+    /// </summary>
+    internal static Tensor SelectTargets(Tensor maps, Tensor targets)
     {
         var rows = maps.shape[0];
-        var index = targets.to(maps.device).view(rows, 1, 1).expand(rows, 1, features);
-        return maps.reshape(rows, maps.shape[1], features).gather(1, index).squeeze(1).reshape(_inputs.shape.Skip(1).Prepend(rows).ToArray());
+        using var scope = NewDisposeScope();
+        var index = targets.to(int64).to(maps.device).view(rows, 1, 1).expand(rows, 1, maps[0, 0].numel());
+        var selected = maps.reshape(rows, maps.shape[1], -1).gather(1, index).squeeze(1);
+        return selected.reshape(maps.shape.Take(1).Concat(maps.shape.Skip(2)).ToArray()).contiguous().MoveToOuterDisposeScope();
     }
 
     /// <summary>Maps <c>[rows, C, …]</c> must have the model's C and finite values; the message names the image, class and feature.</summary>
@@ -388,6 +390,11 @@ public sealed class EvaluationBuilder
             return;
         }
 
+        if (InputValidation.AllFinite(maps))
+        {
+            return;
+        }
+
         using var scope = NewDisposeScope();
         var flat = maps.reshape(maps.shape[0], classes, -1);
         var bad = flat.isfinite().logical_not().nonzero();
@@ -399,25 +406,29 @@ public sealed class EvaluationBuilder
         }
     }
 
-    /// <summary>The maps of the targets, <c>maps[n, targets[n]]</c>, must be finite; the message names the image, its target class and the feature.</summary>
-    private void CheckTargetMaps(Tensor maps, Tensor targets, string name, int features)
+    /// <summary>
+    /// The maps of the targets, <c>maps[n, targets[n]]</c> (<see cref="SelectTargets"/>), which must be finite; the
+    /// message names the image, its target class and the feature.
+    /// </summary>
+    private static Tensor TargetMaps(Tensor maps, Tensor targets, string name)
     {
-        using var scope = NewDisposeScope();
-        var selected = SelectTargets(maps, targets, features).reshape(maps.shape[0], features);
-        var bad = selected.isfinite().logical_not().nonzero();
-        if (bad.shape[0] > 0)
+        var selected = SelectTargets(maps, targets);
+        if (InputValidation.AllFinite(selected))
         {
-            var row = bad[0, 0].item<long>();
-            throw new ArgumentException(
-                $"Attribution map '{name}' must be finite where it is scored: {bad.shape[0]} value(s) of the targets' maps are NaN or infinite, the first at row {row}, class {targets[row].item<long>()} (its target), feature {bad[0, 1].item<long>()} (row-major within the row). The other classes' maps are not read.",
-                $"maps '{name}'");
+            return selected;
         }
+
+        using var scope = NewDisposeScope();
+        var bad = selected.reshape(maps.shape[0], -1).isfinite().logical_not().nonzero();
+        var row = bad[0, 0].item<long>();
+        throw new ArgumentException(
+            $"Attribution map '{name}' must be finite where it is scored: {bad.shape[0]} value(s) of the targets' maps are NaN or infinite, the first at row {row}, class {targets[row].item<long>()} (its target), feature {bad[0, 1].item<long>()} (row-major within the row). The other classes' maps are not read.",
+            $"maps '{name}'");
     }
 
     private static void CheckFinite(Tensor map, string name)
     {
-        using var finite = map.isfinite().all();
-        if (!finite.item<bool>())
+        if (!InputValidation.AllFinite(map))
         {
             throw new InvalidOperationException($"The method {name} produced NaN or infinite attributions; they cannot be ranked.");
         }

@@ -52,9 +52,7 @@ internal static class ActiveUnitPasses
             return false;
         }
 
-        using var startFinite = start.isfinite().all();
-        using var deltaFinite = deltaT.isfinite().all();
-        return startFinite.item<bool>() && deltaFinite.item<bool>();
+        return InputValidation.AllFinite(start) && InputValidation.AllFinite(deltaT);
     }
 
     /// <summary>
