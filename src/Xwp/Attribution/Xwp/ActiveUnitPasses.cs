@@ -1,6 +1,4 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using static TorchSharp.torch;
@@ -124,8 +122,8 @@ internal static class ActiveUnitPasses
         using var rows = empty((runRows * (width + 1)) + 16);
         using var weights = empty((width + 1) * outputs);
         using var layer2 = empty(s.Group, outputs);
-        var scratch = new RunScratch(width);
-        var image = (long*)Pointer(job.Image);
+        var scratch = new RunScratch(width, (float*)PerturbedRows.Pointer(rows), (float*)PerturbedRows.Pointer(weights));
+        var image = (long*)s.Image;
         var pairs = job.Image.shape[0];
 
         while (!s.Failed)
@@ -148,19 +146,14 @@ internal static class ActiveUnitPasses
                 }
 
                 MultiplyRun(s, scratch, r, end, rows, weights, layer2, first);
+                GC.KeepAlive(job);
                 r = end;
             }
 
             using var scope = NewDisposeScope();
             var f = job.ToOutputs(job.Next.Rest(layer2.narrow(0, 0, n)));
-            var img = job.Image.narrow(0, first, n);
-            var score = FirstLayerPerturbation.Combine(job.Reference.index_select(0, img).sub_(f), job.Indicator?.index_select(0, img));
-            if (job.Scale != 1.0)
-            {
-                score.mul_(job.Scale);
-            }
-
-            Scatter(score.to(ScalarType.Float32).contiguous(), job.Flat, first, n, job.ResultFlat);
+            var score = FirstLayerPerturbation.PairScores(job.Reference, job.Indicator, job.Image.narrow(0, first, n), f, job.Scale);
+            Scatter(s, score.to(ScalarType.Float32).contiguous(), first, n);
         }
     }
 
@@ -171,10 +164,10 @@ internal static class ActiveUnitPasses
         var width = (int)job.Start.shape[1];
         var outputs = (int)s.W2T.shape[1];
         var k = to - from;
-        var start = (float*)Pointer(job.Start) + (((long*)Pointer(job.Image))[from] * width);
-        var deltas = (float*)Pointer(job.DeltaT);
-        var features = (long*)Pointer(job.Feature) + from;
-        var factors = (float*)Pointer(job.Factors) + from;
+        var start = (float*)s.Start + (((long*)s.Image)[from] * width);
+        var deltas = (float*)s.DeltaT;
+        var features = (long*)s.Feature + from;
+        var factors = (float*)s.Factors + from;
         var lanes = Lanes;
         var vectorWidth = lanes == 0 ? 0 : width - (width % lanes);
 
@@ -249,7 +242,7 @@ internal static class ActiveUnitPasses
         // The rows over those units and a trailing 1; a packed block store may run up to 15 floats past its
         // row, into the next row (written afterwards) or the buffer's padding.
         var stride = units + 1;
-        var a = (float*)Pointer(rows);
+        var a = scratch.Rows;
         fixed (int* control = scratch.Control)
         fixed (int* unit = scratch.Units)
         {
@@ -291,15 +284,15 @@ internal static class ActiveUnitPasses
             }
 
             // The matching rows of W₂ᵀ, then b₂.
-            var w = (float*)Pointer(weights);
-            var w2t = (float*)Pointer(s.W2T);
+            var w = scratch.Weights;
+            var w2t = (float*)s.W2TData;
             var rowBytes = outputs * sizeof(float);
             for (var q = 0; q < units; q++)
             {
                 Buffer.MemoryCopy(w2t + ((long)unit[q] * outputs), w + ((long)q * outputs), rowBytes, rowBytes);
             }
 
-            Buffer.MemoryCopy((float*)Pointer(s.Bias), w + ((long)units * outputs), rowBytes, rowBytes);
+            Buffer.MemoryCopy((float*)s.BiasData, w + ((long)units * outputs), rowBytes, rowBytes);
         }
 
         using var left = rows.narrow(0, 0, k * stride);
@@ -309,16 +302,15 @@ internal static class ActiveUnitPasses
         using var target = layer2.narrow(0, from - groupStart, k);
         target.addmm_(leftView, rightView, beta: 0, alpha: 1);
         Interlocked.Add(ref MultiplyAdds, k * stride * outputs);
-        GC.KeepAlive(job);
     }
 
-    /// <summary>Copies score row i to <paramref name="result"/> row <c>flat[first + i]</c> (rows of one value, or of C values for every class).</summary>
-    private static unsafe void Scatter(Tensor score, Tensor flat, long first, long n, Tensor result)
+    /// <summary>Copies score row i to the result's row <c>flat[first + i]</c> (rows of one value, or of C values for every class).</summary>
+    private static unsafe void Scatter(Shared s, Tensor score, long first, long n)
     {
-        var per = result.dim() == 2 ? result.shape[1] : 1;
-        var source = (float*)Pointer(score);
-        var destination = (float*)Pointer(result);
-        var positions = (long*)Pointer(flat) + first;
+        var per = s.Job.ResultFlat.dim() == 2 ? s.Job.ResultFlat.shape[1] : 1;
+        var source = (float*)PerturbedRows.Pointer(score);
+        var destination = (float*)s.Result;
+        var positions = (long*)s.Flat + first;
         var bytes = per * sizeof(float);
         for (long i = 0; i < n; i++)
         {
@@ -326,10 +318,7 @@ internal static class ActiveUnitPasses
         }
 
         GC.KeepAlive(score);
-        GC.KeepAlive(result);
     }
-
-    private static unsafe void* Pointer(Tensor t) => Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
 
     /// <summary>The pairs and what to compute for them.</summary>
     /// <param name="Start">Unperturbed first-layer pre-activations <c>[B, H]</c>.</param>
@@ -358,10 +347,29 @@ internal static class ActiveUnitPasses
         double Scale,
         Tensor ResultFlat);
 
-    private sealed class Shared(Job job, Tensor w2t, Tensor bias, long group, long groups)
+    /// <summary>What every worker reads: the job, W₂ᵀ and b₂, the grouping, the addresses of the CPU tensors (taken once), and the next group to take.</summary>
+    private sealed unsafe class Shared(Job job, Tensor w2t, Tensor bias, long group, long groups)
     {
         public long Next = -1;
         public volatile bool Failed;
+
+        public nint Start { get; } = (nint)PerturbedRows.Pointer(job.Start);
+
+        public nint DeltaT { get; } = (nint)PerturbedRows.Pointer(job.DeltaT);
+
+        public nint Image { get; } = (nint)PerturbedRows.Pointer(job.Image);
+
+        public nint Feature { get; } = (nint)PerturbedRows.Pointer(job.Feature);
+
+        public nint Factors { get; } = (nint)PerturbedRows.Pointer(job.Factors);
+
+        public nint Flat { get; } = (nint)PerturbedRows.Pointer(job.Flat);
+
+        public nint Result { get; } = (nint)PerturbedRows.Pointer(job.ResultFlat);
+
+        public nint W2TData { get; } = (nint)PerturbedRows.Pointer(w2t);
+
+        public nint BiasData { get; } = (nint)PerturbedRows.Pointer(bias);
 
         public Job Job { get; } = job;
 
@@ -374,8 +382,13 @@ internal static class ActiveUnitPasses
         public long Groups { get; } = groups;
     }
 
-    private sealed class RunScratch(int width)
+    /// <summary>One worker's buffers: per-unit maxima and packing permutations, and the addresses of its row and W₂ᵀ buffers.</summary>
+    private sealed unsafe class RunScratch(int width, float* rows, float* weights)
     {
+        public float* Rows { get; } = rows;
+
+        public float* Weights { get; } = weights;
+
         public float[] Max { get; } = new float[width];
 
         public int[] Control { get; } = new int[width + 16];

@@ -123,13 +123,7 @@ internal static class FirstLayerPerturbation
             var perturbed = buffer.narrow(0, 0, n);
             PerturbedRows.Fill(start, deltaT, img, feature.narrow(0, p, n), factors.narrow(0, p, n), relu: afterReLU is not null, perturbed);
             var f = model.ToOutputs(afterReLU is null ? rest(perturbed) : afterReLU(perturbed), space);
-            var score = Combine(reference.index_select(0, img).sub_(f), indicator?.index_select(0, img));
-            if (scale != 1.0)
-            {
-                score.mul_(scale);
-            }
-
-            resultFlat.index_copy_(0, flat.narrow(0, p, n), score);
+            resultFlat.index_copy_(0, flat.narrow(0, p, n), PairScores(reference, indicator, img, f, scale));
         }
 
         // All classes were accumulated as [B, D, C]; maps are [B, C, D].
@@ -188,6 +182,17 @@ internal static class FirstLayerPerturbation
         return result;
     }
 
+    /// <summary>
+    /// The scores of pairs whose outputs are <paramref name="f"/> <c>[M, C]</c>, pair m belonging to image
+    /// <c>image[m]</c>: <c>scale · Σ_n I_n (reference_n − f_n)</c> <c>[M]</c>, or every class's <c>[M, C]</c> when
+    /// <paramref name="indicator"/> is null.
+    /// </summary>
+    internal static Tensor PairScores(Tensor reference, Tensor? indicator, Tensor image, Tensor f, double scale)
+    {
+        var score = Combine(reference.index_select(0, image).sub_(f), indicator?.index_select(0, image));
+        return scale == 1.0 ? score : score.mul_(scale);
+    }
+
     /// <summary><c>I_n = +1</c> for the target class, −1 for every other (paper eq. 4), float32 <c>[B, C]</c>.</summary>
     internal static Tensor Indicator(Tensor targets, long classes) =>
         F.one_hot(targets, classes).to(float32).mul(2).sub(1);
@@ -196,7 +201,7 @@ internal static class FirstLayerPerturbation
     /// <c>Σ_n I_n d_n</c> per row <c>[M]</c> for the given indicators, or for every class at once
     /// (<c>2 d_c − Σ_n d_n</c>, <c>[M, C]</c>) when <paramref name="indicator"/> is null.
     /// </summary>
-    internal static Tensor Combine(Tensor d, Tensor? indicator) =>
+    private static Tensor Combine(Tensor d, Tensor? indicator) =>
         indicator is null ? d.mul(2).sub_(d.sum(1, keepdim: true)) : d.mul(indicator).sum(1);
 
     private static void CheckFeatures(FirstLayerAccess model, Tensor inputs)

@@ -104,5 +104,6 @@ internal static class PerturbedRows
         }
     }
 
-    private static unsafe void* Pointer(Tensor t) => Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
+    /// <summary>The address of a CPU tensor's first element (the caller keeps the tensor alive).</summary>
+    internal static unsafe void* Pointer(Tensor t) => Unsafe.AsPointer(ref MemoryMarshal.GetReference(t.bytes));
 }
