@@ -17,6 +17,12 @@ internal static partial class PyTorchStateDict
         IO.FileKinds.CheckReadable(path, "PyTorch state_dict");
 
         CheckZipArchive(path);
+        if (ArchiveKind(path) == PyTorchArchive.TorchScript)
+        {
+            // The unpickler would fail on the scripted module's class with an InvalidCastException about ClassDict.
+            throw Bad(path, "it is a TorchScript model (torch.jit.script(model).save), not a state_dict; load it with TorchScriptModel.Load " +
+                            "(with XwpModel.FromTorchScript for XWP and XWP^c), or save the model's state_dict with torch.save(model.state_dict(), path)");
+        }
 
         // The unpickler makes intermediate tensors besides the ones it returns; the scope takes them all.
         using var scope = NewDisposeScope();
@@ -127,6 +133,33 @@ internal static partial class PyTorchStateDict
         }
 
         return FcnnSnapshot.Capture(weights, biases, options.Activation, options.LeakyReLUSlope);
+    }
+
+    /// <summary>
+    /// What a PyTorch zip archive holds, from its entry names alone: a TorchScript archive
+    /// (<c>torch.jit.save</c>) has <c>constants.pkl</c> and the module's source under <c>code/</c>; a
+    /// <c>torch.save</c>d object (such as a state_dict) has <c>data.pkl</c> without them.
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <returns>The kind, or <see cref="PyTorchArchive.Unknown"/> when the file is not such a zip archive or cannot be read.</returns>
+    internal static PyTorchArchive ArchiveKind(string path)
+    {
+        try
+        {
+            using var zip = System.IO.Compression.ZipFile.OpenRead(path);
+            var names = zip.Entries.Select(e => e.FullName).ToList();
+            bool Has(Func<string, bool> match) => names.Any(n => n.IndexOf('/') is var slash && slash > 0 && match(n[(slash + 1)..]));
+            if (Has(n => n == "constants.pkl" || n.StartsWith("code/", StringComparison.Ordinal)))
+            {
+                return PyTorchArchive.TorchScript;
+            }
+
+            return Has(n => n == "data.pkl") ? PyTorchArchive.Saved : PyTorchArchive.Unknown;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return PyTorchArchive.Unknown;
+        }
     }
 
     /// <summary>
@@ -311,4 +344,17 @@ internal static partial class PyTorchStateDict
             return tokens;
         }
     }
+}
+
+/// <summary>What a PyTorch zip archive holds (<see cref="PyTorchStateDict.ArchiveKind"/>).</summary>
+internal enum PyTorchArchive
+{
+    /// <summary>Not a PyTorch zip archive, or one that could not be read.</summary>
+    Unknown,
+
+    /// <summary>An object written by <c>torch.save</c>, such as a state_dict.</summary>
+    Saved,
+
+    /// <summary>A TorchScript module written by <c>torch.jit.save</c> / <c>ScriptModule.save</c>.</summary>
+    TorchScript,
 }

@@ -74,6 +74,13 @@ public sealed class TorchScriptModel : ExplainableModel, IDisposable
         {
             module = jit.load<Tensor, Tensor>(path);
         }
+        catch (Exception e) when (e is not OutOfMemoryException && Models.PyTorchStateDict.ArchiveKind(path) == Models.PyTorchArchive.Saved)
+        {
+            // The loader's own words ("failed locating file constants.pkl") do not say what the file is.
+            throw new InvalidDataException(
+                $"'{path}' is a torch.save'd object such as a state_dict, not a TorchScript model; load a state_dict of Linear layers with Fcnn.FromPyTorch, " +
+                "or save the model with torch.jit.script(model).save(path).", e);
+        }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw new InvalidDataException(
