@@ -44,7 +44,7 @@ internal sealed record FirstLinear(string Name, Tensor Weight, Tensor? Bias, Fun
             if (!sequential)
             {
                 throw new ArgumentException(
-                    $"The model is a {TypeName(module, layout)}, not a Sequential, so its first layer in forward order is not known: name its first Linear layer (e.g. 'fc1'). " +
+                    $"The model is a {TypeName(module, layout)}, not a Sequential, so its first layer in forward order is not known: {NameTheLayer(parameters)} " +
                     $"Its children: {string.Join(", ", children.Select(c => $"'{c.name}' ({TypeName(c.module, layout, c.name)})"))}. {NotLinear}");
             }
 
@@ -57,7 +57,7 @@ internal sealed record FirstLinear(string Name, Tensor Weight, Tensor? Bias, Fun
             if (index >= children.Count || !IsLinear(children[index].name, children[index].module, layout, parameters, buffers))
             {
                 var what = index >= children.Count ? "nothing" : $"'{children[index].name}' ({TypeName(children[index].module, layout, children[index].name)})";
-                throw new ArgumentException($"The first layer of this Sequential is {what}, not Linear: {NotLinear}");
+                throw new ArgumentException($"The first layer of this Sequential is {what}, not Linear. {NameTheLayer(parameters)} {NotLinear}");
             }
 
             layer = children[index].name;
@@ -111,6 +111,25 @@ internal sealed record FirstLinear(string Name, Tensor Weight, Tensor? Bias, Fun
             RestAfterReLU = reluNext ? RestOf(module, children, layer, layout, skip: 1) : null,
             NextLinear = reluNext ? NextLinearAt(module, children, position + 2, weight, layout, parameters) : null,
         };
+    }
+
+    /// <summary>
+    /// The API that names the first Linear layer when it cannot be found by itself; the CLI shows its option
+    /// (<c>--first-layer</c>) in its place.
+    /// </summary>
+    public const string LayerArgument = "the layer argument of FirstLayerSnapshot.Capture or FirstLayerSnapshot.Load";
+
+    /// <summary>
+    /// Advice for a first Linear layer that is not found by itself (e.g. inside a nested Sequential): name it, and the
+    /// candidates, the layers whose weight is 2-D (a Linear weight is [out, in]), in the module's order.
+    /// </summary>
+    private static string NameTheLayer(Dictionary<string, Tensor> parameters)
+    {
+        var candidates = parameters.Where(p => p.Key.EndsWith(".weight", StringComparison.Ordinal) && p.Value.dim() == 2)
+            .Select(p => $"'{p.Key[..^".weight".Length]}'").ToList();
+        return candidates.Count == 0
+            ? "It has no layer with a 2-D weight, so no Linear layer that XWP could perturb."
+            : $"If its first Linear layer is inside another module, name it with {LayerArgument}; the layers with a 2-D weight are {string.Join(", ", candidates)}.";
     }
 
     /// <summary>What to say when the first layer is not Linear.</summary>
