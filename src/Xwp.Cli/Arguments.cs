@@ -105,7 +105,11 @@ internal sealed class Arguments
     public string Required(string name) =>
         Optional(name) ?? throw new UsageException($"--{name} is required.");
 
-    public int Int(string name, int fallback, int min = int.MinValue)
+    /// <summary>
+    /// An integer option from <paramref name="min"/> to <paramref name="max"/>; a value outside the range, a fraction or
+    /// one too large for an int (overflow) is refused naming the option and the range.
+    /// </summary>
+    public int Int(string name, int fallback, int min = int.MinValue, int max = int.MaxValue)
     {
         var text = Optional(name);
         if (text is null)
@@ -113,9 +117,9 @@ internal sealed class Arguments
             return fallback;
         }
 
-        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min)
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
         {
-            throw new UsageException($"--{name} must be an integer ≥ {min}, not '{text}'.");
+            throw new UsageException($"--{name} must be {Range(min, max)}, not '{text}'.");
         }
 
         return value;
@@ -140,7 +144,8 @@ internal sealed class Arguments
             : throw new UsageException($"--threads must be an integer from 1 to {max} (the logical cores this process may use), not '{text}'.");
     }
 
-    public long Long(string name, long fallback)
+    /// <summary>An integer option from <paramref name="min"/> to <paramref name="max"/> (e.g. a seed: any 64-bit integer).</summary>
+    public long Long(string name, long fallback, long min = long.MinValue, long max = long.MaxValue)
     {
         var text = Optional(name);
         if (text is null)
@@ -148,10 +153,45 @@ internal sealed class Arguments
             return fallback;
         }
 
-        return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+        return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
             ? value
-            : throw new UsageException($"--{name} must be an integer, not '{text}'.");
+            : throw new UsageException($"--{name} must be {Range(min, max)}, not '{text}'.");
     }
+
+    /// <summary>
+    /// A finite number option from <paramref name="min"/> to <paramref name="max"/> (inclusive); NaN, infinity and
+    /// values outside the range are refused naming the option and the range.
+    /// </summary>
+    public double Double(string name, double fallback, double min = double.MinValue, double max = double.MaxValue)
+    {
+        var text = Optional(name);
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        var range = (min, max) switch
+        {
+            (double.MinValue, double.MaxValue) => "a finite number",
+            (_, double.MaxValue) => $"a finite number ≥ {min.ToString(CultureInfo.InvariantCulture)}",
+            _ => $"a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}",
+        };
+        throw new UsageException($"--{name} must be {range}, not '{text}'.");
+    }
+
+    /// <summary>The allowed range of an integer option, as a message says it.</summary>
+    private static string Range(long min, long max) => (min, max) switch
+    {
+        (long.MinValue, long.MaxValue) => "a 64-bit integer",
+        (int.MinValue, int.MaxValue) => "an integer (32-bit)",
+        (_, int.MaxValue or long.MaxValue) => $"an integer ≥ {min.ToString(CultureInfo.InvariantCulture)}",
+        _ => $"an integer from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}",
+    };
 
     public T Choice<T>(string name, T fallback, IReadOnlyDictionary<string, T> choices)
     {
@@ -182,5 +222,5 @@ internal sealed class Arguments
     }
 }
 
-/// <summary>A mistake on the command line; printed with the command's usage, exit code 2.</summary>
+/// <summary>A mistake on the command line; printed with a pointer to the command's --help, exit code 2.</summary>
 internal sealed class UsageException(string message) : Exception(message);

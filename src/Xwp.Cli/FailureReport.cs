@@ -14,7 +14,7 @@ internal static class FailureReport
     /// <summary>Exit code of bad input, a missing or unreadable file, or an unsupported request.</summary>
     public const int Failed = 1;
 
-    /// <summary>Exit code of a mistake on the command line (printed with the usage).</summary>
+    /// <summary>Exit code of a mistake on the command line (printed with a pointer to the command's --help).</summary>
     public const int Usage = 2;
 
     /// <summary>Exit code of a defect in xwp itself (sysexits' EX_SOFTWARE).</summary>
@@ -47,8 +47,8 @@ internal static class FailureReport
         errors.WriteLine(prefix + message);
         if (code == Usage)
         {
-            errors.WriteLine();
-            errors.WriteLine(command.Usage);
+            // The message is what the user must read; the whole usage (40 to 80 lines) would scroll it away.
+            errors.WriteLine(HelpHint(command.Name));
         }
 
         if (Debug)
@@ -58,6 +58,9 @@ internal static class FailureReport
 
         return code;
     }
+
+    /// <summary>The line after a usage error that says where the command's options are listed.</summary>
+    public static string HelpHint(string command) => $"Run 'xwp {command} --help' for its options.";
 
     /// <summary>Whether <c>XWP_DEBUG=1</c> (or <c>true</c>) asks for stack traces.</summary>
     public static bool Debug => Environment.GetEnvironmentVariable(DebugVariable) is "1" or "true";
@@ -110,6 +113,7 @@ internal static class FailureReport
         ("OutputSpace.Logits", "--output-space logits"),
         ("ModelOutput.Probabilities", "--model-output probabilities"),
         ("ModelOutput.Logits", "--model-output logits"),
+        (Xwp.Models.FirstLinear.LayerArgument, "--first-layer NAME"),
     ];
 
     /// <summary>The message on one line (messages that wrap an inner message may hold line breaks), with library setting names as CLI flags.</summary>

@@ -5,7 +5,7 @@ namespace Xwp.Cli;
 
 /// <summary>
 /// What `xwp` does with its arguments before a command runs: the overview (`xwp`, `xwp --help`), the version
-/// (`xwp --version`, `xwp version`), a command's usage (`xwp COMMAND --help`), or the command itself.
+/// (`xwp --version`, `xwp version`; `xwp COMMAND --version` is refused), a command's usage (`xwp COMMAND --help`), or the command itself.
 /// </summary>
 internal static class TopLevel
 {
@@ -72,6 +72,15 @@ internal static class TopLevel
         {
             output.WriteLine(command.Usage);
             return 0;
+        }
+
+        if (args.Skip(1).Any(a => a == "--version" || a.StartsWith("--version=", StringComparison.Ordinal)))
+        {
+            // The version is xwp's, not a command's: refused (rather than printed) so that a stray --version in a
+            // long command line does not silently skip the command, and the same way for every command.
+            errors.WriteLine($"xwp {command.Name}: --version is an option of xwp itself, not of '{command.Name}'; run 'xwp --version'.");
+            errors.WriteLine(FailureReport.HelpHint(command.Name));
+            return FailureReport.Usage;
         }
 
         // One line and a non-zero exit for every failure; the stack trace only with XWP_DEBUG=1.

@@ -96,7 +96,7 @@ internal sealed class BenchCommand : ICommand
         var threads = args.Threads(Math.Min(2, XwpRuntime.MaxThreads));
         var repeat = args.Int("repeat", 3, min: 1);
         var seed = args.Long("seed", 0);
-        var budget = args.Long("budget-mb", XwpOptions.DefaultMemoryBudgetBytes >> 20) << 20;
+        var budget = args.Long("budget-mb", XwpOptions.DefaultMemoryBudgetBytes >> 20, min: 1, max: long.MaxValue >> 20) << 20;
         var (methodImages, rowImages) = MethodImages(args);
         var only = args.Optional("methods");
         var peersOnly = args.Flag("peers-only");

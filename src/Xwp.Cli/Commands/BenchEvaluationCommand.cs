@@ -32,7 +32,7 @@ internal sealed class BenchEvaluationCommand : ICommand
         var threads = args.Threads(Math.Min(2, XwpRuntime.MaxThreads));
         var repeat = args.Int("repeat", 3, min: 1);
         var batchSize = args.Int("batch-size", EvaluationMetric.DefaultBatchSize, min: 1);
-        var budget = args.Long("budget-mb", CurveMetricOptions.DefaultMemoryBudgetBytes >> 20) << 20;
+        var budget = args.Long("budget-mb", CurveMetricOptions.DefaultMemoryBudgetBytes >> 20, min: 1, max: long.MaxValue >> 20) << 20;
         var seed = args.Long("seed", 0);
         args.RejectUnknown();
 

@@ -122,7 +122,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         var metricNames = ParseMetrics(args.Optional("metrics"));
         var featuresPerStep = args.Optional("features-per-step") is null ? (int?)null : args.Int("features-per-step", 1, min: 1);
         var maxSteps = args.Optional("max-steps") is null ? (int?)null : args.Int("max-steps", 1, min: 1);
-        var fraction = ParseDouble(args, "fraction", AverageDropOptions.DefaultFraction);
+        var fraction = args.Double("fraction", AverageDropOptions.DefaultFraction);
         var removalText = args.Optional("removal-value") ?? "0";
         var json = args.Flag("json");
         var curvesOut = args.Optional("curves-out");
@@ -133,12 +133,17 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         var method = methodName is null ? null : ExplainMethods.Create(methodName, space, args);
         var sensitivity = new MaxSensitivityOptions
         {
-            Radius = ParseDouble(args, "sensitivity-radius", MaxSensitivityOptions.DefaultRadius),
+            Radius = args.Double("sensitivity-radius", MaxSensitivityOptions.DefaultRadius),
             Samples = args.Int("sensitivity-samples", MaxSensitivityOptions.DefaultSamples, min: 1),
             Seed = args.Long("sensitivity-seed", 0),
             Relative = !args.Flag("sensitivity-absolute"),
         };
         var randomisation = new ParameterRandomisationOptions { Seed = args.Long("randomisation-seed", 0) };
+        if (methodName is null)
+        {
+            ExplainMethods.RejectWithoutMethod(args, MethodMetricNames);
+        }
+
         args.RejectUnknown();
         modelArgs.Validate();
         OutputPaths.CheckFiles(
@@ -214,6 +219,11 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
 
         using var inputs = ModelArguments.ReadInputs(inputsPath, model);
         var classes = Xwp.Attribution.ModelOutputs.ClassCount(model, inputs);
+        if (limit > inputs.shape[0])
+        {
+            _errors.WriteLine($"xwp evaluate: note: --limit {limit} is more than the {inputs.shape[0]} rows of '{inputsPath}'; scoring all {inputs.shape[0]}.");
+        }
+
         if (targetsPath is null && !allClasses && classes > 1)
         {
             throw new UsageException($"--targets is required (or --all-classes): the model has {classes} outputs, and the maps explain one class per input.");
@@ -441,19 +451,6 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         }
 
         return names;
-    }
-
-    private static double ParseDouble(Arguments args, string name, double fallback)
-    {
-        var text = args.Optional(name);
-        if (text is null)
-        {
-            return fallback;
-        }
-
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value)
-            ? value
-            : throw new UsageException($"--{name} must be a number, not '{text}'.");
     }
 
     private static RemovalValue ParseRemoval(string text)

@@ -59,11 +59,19 @@ internal static partial class ExplainMethods
             args.Optional("feature-mask"),
             args.Int("masks", 4000, min: 1),
             args.Int("grid", 7, min: 1),
-            Double(args, "probability", 0.5),
-            args.Optional("rise-masks"),
+            args.Double("probability", 0.5, min: 0, max: 1),
+            RiseMasksFile(args.Optional("rise-masks")),
             args.Long("seed", 0),
             args.Flag("signed"));
     }
+
+    /// <summary>
+    /// <c>--rise-masks</c> is a file of masks; a number there is a count meant for <c>--masks</c> (which refuses counts below 1).
+    /// </summary>
+    private static string? RiseMasksFile(string? text) =>
+        text is not null && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _) && !File.Exists(text)
+            ? throw new UsageException($"--rise-masks takes a .npy file of masks (float [M, H, W] or [M, D]), not a number ('{text}'); for a count of random masks use --masks N (N ≥ 1).")
+            : text;
 
     private static AttributionMethod? CreatePerturbation(string name, OutputSpace? space, PerturbationFlags flags)
     {

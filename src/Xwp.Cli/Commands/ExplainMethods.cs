@@ -98,6 +98,26 @@ internal static partial class ExplainMethods
     }
 
     /// <summary>
+    /// Refuses a method flag given without <c>--method</c> (evaluate re-runs a method only for the metrics that need
+    /// one), naming the methods that read it; --output-space is left to the caller, which reads it.
+    /// </summary>
+    /// <param name="args">The command line.</param>
+    /// <param name="readers">The metrics that re-run --method, for the message.</param>
+    /// <exception cref="UsageException">A method flag is on the command line.</exception>
+    public static void RejectWithoutMethod(Arguments args, IReadOnlyList<string> readers)
+    {
+        foreach (var (flag, methods) in MethodFlags)
+        {
+            if (flag != "output-space" && args.Given(flag))
+            {
+                var which = methods.Length == 1 ? $"--method {methods[0]}" : $"--method {string.Join(", ", methods)}";
+                throw new UsageException(
+                    $"--{flag} configures {which}, and --method is missing (it is read only by --metrics {string.Join(" and ", readers)}, which re-run the method); add --method {methods[0]} or leave --{flag} out.");
+            }
+        }
+    }
+
+    /// <summary>
     /// The flags a method reads only in some of its forms: SHAP's --image-shape is the superpixel grid's image,
     /// occlusion's is the sliding window's (feature ablation, --window 1,1, needs none), and RISE's --masks,
     /// --grid, --image-shape and --seed draw random masks, which --rise-masks replaces.
@@ -149,7 +169,7 @@ internal static partial class ExplainMethods
         var steps = args.Int("steps", 50, min: 1);
         var igRule = args.Choice("ig-rule", IntegrationRule.GaussLegendre, IgRules);
         var lrpRule = args.Choice("lrp-rule", LrpRule.Epsilon, LrpRules);
-        var epsilon = Double(args, "epsilon", LrpOptions.DefaultEpsilon);
+        var epsilon = args.Double("epsilon", LrpOptions.DefaultEpsilon, min: 0);
         var outputs = space ?? OutputSpace.Probabilities;
 
         var perturbation = PerturbationFlags.Read(args);
@@ -220,7 +240,9 @@ internal static partial class ExplainMethods
 
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
         {
-            return value == 0 ? null : tensor((float)value);
+            return !double.IsFinite(value) || Math.Abs(value) > float.MaxValue
+                ? throw new UsageException($"--baseline must be a finite number (float32) or a .npy file, not '{text}'.")
+                : value == 0 ? null : tensor((float)value);
         }
 
         if (!File.Exists(text))
@@ -258,16 +280,4 @@ internal static partial class ExplainMethods
             : throw new UsageException($"--{name} must be two positive integers 'height,width' (e.g. 4,4), not '{text}'.");
     }
 
-    private static double Double(Arguments args, string name, double fallback)
-    {
-        var text = args.Optional(name);
-        if (text is null)
-        {
-            return fallback;
-        }
-
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : throw new UsageException($"--{name} must be a number, not '{text}'.");
-    }
 }

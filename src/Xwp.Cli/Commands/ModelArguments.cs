@@ -1,3 +1,4 @@
+using Xwp.Models;
 using static TorchSharp.torch;
 
 namespace Xwp.Cli.Commands;
@@ -134,6 +135,7 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
     public ExplainableModel Load(TextWriter? warnings = null, bool series = false)
     {
         Validate();
+        CheckFileKinds();
         if (Threads > 0)
         {
             XwpRuntime.Threads = Threads;
@@ -188,6 +190,32 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
         }
 
         return model;
+    }
+
+    /// <summary>
+    /// Refuses a TorchScript archive given where a state_dict is expected (--initial/--trained without --torchscript) and
+    /// a state_dict given to --torchscript, saying which option takes the file; the library's own messages name its API.
+    /// </summary>
+    /// <exception cref="UsageException">A model file was given to the option for the other kind.</exception>
+    private void CheckFileKinds()
+    {
+        if (TorchScript is null)
+        {
+            foreach (var (option, path) in new[] { ("trained", Trained), ("initial", Initial) })
+            {
+                if (path is not null && File.Exists(path) && PyTorchStateDict.ArchiveKind(path) == PyTorchArchive.TorchScript)
+                {
+                    throw new UsageException(option == "trained"
+                        ? $"--trained '{path}' is a TorchScript model, not a state_dict; pass it with --torchscript {path} (and the state_dict saved before training with --initial)."
+                        : $"--initial '{path}' is a TorchScript model, not a state_dict; pass the trained TorchScript model with --torchscript and this untrained one with --initial, or give state_dicts (torch.save(model.state_dict())) to both.");
+                }
+            }
+        }
+        else if (File.Exists(TorchScript) && PyTorchStateDict.ArchiveKind(TorchScript) == PyTorchArchive.Saved)
+        {
+            throw new UsageException(
+                $"--torchscript '{TorchScript}' is a state_dict (torch.save), not a TorchScript model; pass state_dicts of Linear layers with --initial and --trained, or save the model with torch.jit.script(model).save(path).");
+        }
     }
 
     /// <summary>

@@ -116,7 +116,7 @@ public sealed class ExplainCommandTests : IDisposable
     [InlineData(new[] { "--method", "kernelshap", "--image-shape", "28,x" }, "*--image-shape must be two positive integers*")]
     [InlineData(new[] { "--method", "kernelshap", "--samples", "2" }, "*kernelshap*Samples*")]
     [InlineData(new[] { "--method", "svs", "--baseline", "no-such.npy" }, "*--baseline must be a number or an existing .npy file*")]
-    [InlineData(new[] { "--method", "lrp", "--epsilon", "tiny" }, "*--epsilon must be a number*")]
+    [InlineData(new[] { "--method", "lrp", "--epsilon", "tiny" }, "*--epsilon must be a finite number ≥ 0, not 'tiny'*")]
     public void Baseline_method_flag_mistakes_name_the_flag(string[] flags, string message)
     {
         var act = () => new ExplainCommand().Run(new Arguments(new[] { "--model", "m", "--inputs", "x.npy", "--out", "a.npy" }.Concat(flags)));

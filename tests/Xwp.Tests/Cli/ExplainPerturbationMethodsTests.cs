@@ -117,7 +117,8 @@ public sealed class ExplainPerturbationMethodsTests : IDisposable
     [InlineData(new[] { "--window", "0,4" }, "occlusion", "--window must be two positive integers*")]
     [InlineData(new[] { "--window", "2,2", "--feature-mask", "G.npy" }, "occlusion", "*--feature-mask needs --window 1,1*")]
     [InlineData(new[] { "--baseline", "black" }, "occlusion", "*--baseline must be a number or a .npy file*")]
-    [InlineData(new[] { "--probability", "1.5" }, "rise", "--probability: *")]
+    [InlineData(new[] { "--probability", "1.5" }, "rise", "--probability must be a number from 0 to 1, not '1.5'.")]
+    [InlineData(new[] { "--probability", "0" }, "rise", "--probability: *")]
     [InlineData(new[] { "--masks", "0" }, "rise", "*--masks must be an integer ≥ 1*")]
     [InlineData(new[] { "--grid", "0" }, "rise", "*--grid must be an integer ≥ 1*")]
     public void Bad_flags_are_usage_errors_that_name_the_flag(string[] flags, string method, string? message)

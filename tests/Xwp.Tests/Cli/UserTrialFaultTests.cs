@@ -271,11 +271,12 @@ public sealed class UserTrialFaultTests : IDisposable
     {
         var (init, trained, inputs, _) = SmallModelFiles();
 
-        // LRP's ε must be ≥ 0; .NET would append " (Parameter 'Epsilon')" and "Actual value was -1.".
+        // RISE's probability must lie in (0, 1] (the CLI lets 0 through to the library, which refuses it); .NET would
+        // append " (Parameter 'Probability')" and "Actual value was 0.".
         var line = Fails(FailureReport.Usage, new ExplainCommand(),
-            "--initial", init, "--trained", trained, "--inputs", inputs, "--method", "lrp", "--epsilon", "-1", "--out", Path.Combine(_dir, "A.npy"));
+            "--initial", init, "--trained", trained, "--inputs", inputs, "--method", "rise", "--probability", "0", "--out", Path.Combine(_dir, "A.npy"));
 
-        line.Should().StartWith("xwp explain: lrp --epsilon: ").And.EndWith(".")
+        line.Should().StartWith("xwp explain: --probability: ").And.EndWith(".")
             .And.NotContain("(Parameter").And.NotContain("Actual value");
     }
 
