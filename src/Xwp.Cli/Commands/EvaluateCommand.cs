@@ -263,6 +263,10 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
         {
             throw new UsageException($"{flag}: {FailureReport.WithoutParameter(e)}");
         }
+        catch (ArgumentException e) when (ExplainMethods.FeatureMaskMismatch(e, args) is { } mismatch)
+        {
+            throw mismatch;
+        }
 
         var names = mapPaths.Select(m => m.Name).ToArray();
         if (curvesOut is not null)

@@ -108,6 +108,10 @@ internal sealed class ExplainCommand : ICommand
         {
             throw new UsageException($"{flag}: {FailureReport.WithoutParameter(e)}");
         }
+        catch (ArgumentException e) when (ExplainMethods.FeatureMaskMismatch(e, args) is { } mismatch)
+        {
+            throw mismatch;
+        }
         finally
         {
             // End the progress line on a terminal, so that an error message starts on a line of its own.

@@ -10,8 +10,8 @@ internal static partial class ExplainMethods
 {
     private const string PerturbationUsage = """
           Occlusion:  [--image-shape 28,28] [--window 4,4] [--stride 2,2] [--baseline 0|B.npy]
-                      --window 1,1 (stride 1) is feature ablation; add --feature-mask G.npy (int [D] group ids)
-                      to ablate groups of features together
+                      --window 1,1 (stride 1) is feature ablation; add --feature-mask G.npy (integer group ids, as
+                      for SHAP) to ablate groups of features together
           RISE:       [--masks 4000] [--grid 7] [--probability 0.5] [--seed 0] [--image-shape 28,28]
                       [--rise-masks M.npy]  (float [N, H, W] or [N, D] masks instead of random ones)
           Saliency:   [--signed] (default |∂f_t/∂x|);  Random: [--seed 0]
@@ -109,11 +109,10 @@ internal static partial class ExplainMethods
             // A 1×1 window (at stride 1, the only stride that makes sense for it unless asked otherwise)
             // ablates every feature on its own: feature ablation, which also takes groups and needs no
             // image shape.
-            using var groups = flags.FeatureMask is null ? null : NpyFile.ReadInt64Vector(flags.FeatureMask);
             return Attributions.FeatureAblation(new FeatureAblationOptions
             {
                 Baseline = baseline is null ? baselineValue : baseline,
-                FeatureMask = groups,
+                FeatureMask = FeatureMaskFile(flags.FeatureMask),
                 OutputSpace = space,
             });
         }

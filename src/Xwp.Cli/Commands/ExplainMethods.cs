@@ -17,6 +17,8 @@ internal static partial class ExplainMethods
     public const string Usage = """
           XWP/XWP^c:  [--xwpc-sign by-itself|literal] [--algorithm rank1|rowswap]
           SHAP:       [--baseline 0|B.npy] [--samples N] [--superpixel K] [--image-shape 28,28] [--seed S]
+                      [--feature-mask G.npy]  (integer group ids, one per feature or broadcastable to one input:
+                      features with the same id are one player; instead of --superpixel)
                       kernelshap: --samples = coalitions (default 2M + 2048 for M players)
                       svs:        --samples = permutations (default 25) [--antithetic]
           IG:         [--baseline 0|B.npy] [--steps 50]
@@ -62,7 +64,7 @@ internal static partial class ExplainMethods
         ("epsilon", ["lrp"]),
         ("window", ["occlusion"]),
         ("stride", ["occlusion"]),
-        ("feature-mask", ["occlusion"]),
+        ("feature-mask", ["occlusion", "kernelshap", "svs"]),
         ("masks", ["rise"]),
         ("grid", ["rise"]),
         ("probability", ["rise"]),
@@ -175,6 +177,10 @@ internal static partial class ExplainMethods
         var perturbation = PerturbationFlags.Read(args);
         RejectIgnored(name, args);
         RejectIgnoredInForm(name, args, superpixel, perturbation);
+        if (name is "kernelshap" or "svs" && perturbation.FeatureMask is not null && superpixel > 1)
+        {
+            throw new UsageException($"--feature-mask and --superpixel both choose {name}'s players (groups of features); give one of them.");
+        }
         if (CreatePerturbation(name, space, perturbation) is { } method)
         {
             return method;
@@ -190,7 +196,7 @@ internal static partial class ExplainMethods
                 {
                     Samples = samples,
                     Baseline = Baseline(baselineText),
-                    FeatureMask = Superpixels(imageShape, superpixel),
+                    FeatureMask = FeatureMaskFile(perturbation.FeatureMask) ?? Superpixels(imageShape, superpixel),
                     OutputSpace = outputs,
                     Seed = seed,
                 }),
@@ -199,7 +205,7 @@ internal static partial class ExplainMethods
                     Samples = samples ?? 25,
                     Antithetic = antithetic,
                     Baseline = Baseline(baselineText),
-                    FeatureMask = Superpixels(imageShape, superpixel),
+                    FeatureMask = FeatureMaskFile(perturbation.FeatureMask) ?? Superpixels(imageShape, superpixel),
                     OutputSpace = outputs,
                     Seed = seed,
                 }),
@@ -229,6 +235,50 @@ internal static partial class ExplainMethods
     /// <summary>`--superpixel K` on the `--image-shape` view: a mask of K×K blocks, or null for single features.</summary>
     private static FeatureMask? Superpixels((int Height, int Width) imageShape, int superpixel) =>
         superpixel == 1 ? null : FeatureMask.Superpixels(imageShape.Height, imageShape.Width, superpixel);
+
+    /// <summary>
+    /// <c>--feature-mask G.npy</c>: integer group ids (int64, int32, int16, int8 or uint8), as <see cref="FeatureMask"/>
+    /// takes them: one id per feature of one input, or a shape that broadcasts to one input (checked against the
+    /// inputs when the method runs). Ids need not be contiguous; groups are ordered by id.
+    /// </summary>
+    /// <param name="path">The file, or null (no mask).</param>
+    /// <returns>The mask, or null.</returns>
+    /// <exception cref="InvalidDataException">The file is not a readable .npy file, holds no values, or holds values that are not integers; the message names the file.</exception>
+    internal static FeatureMask? FeatureMaskFile(string? path)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+
+        using var ids = NpyFile.Read(path);
+        if (ids.dtype is not (ScalarType.Int64 or ScalarType.Int32 or ScalarType.Int16 or ScalarType.Int8 or ScalarType.Byte))
+        {
+            throw new InvalidDataException(
+                $"--feature-mask '{path}' holds {ids.dtype.ToString().ToLowerInvariant()} values [{string.Join(", ", ids.shape)}]; it needs integer group ids (int64 or int32, e.g. np.save(path, ids.astype(np.int64))).");
+        }
+
+        return ids.numel() == 0
+            ? throw new InvalidDataException($"--feature-mask '{path}' is empty ([{string.Join(", ", ids.shape)}]); it needs one group id per feature.")
+            : FeatureMask.FromTensor(ids);
+    }
+
+    /// <summary>
+    /// The library's refusal of a feature mask that does not fit the inputs ("FeatureMask has shape …"), with the
+    /// option and the file in place of the library's option name; null for any other exception.
+    /// </summary>
+    public static InvalidDataException? FeatureMaskMismatch(ArgumentException e, Arguments args)
+    {
+        const string Option = nameof(KernelShapOptions.FeatureMask);
+        if (e.ParamName != Option || args.Optional("feature-mask") is not { } path)
+        {
+            return null;
+        }
+
+        var text = FailureReport.WithoutParameter(e);
+        return new InvalidDataException(
+            text.StartsWith(Option, StringComparison.Ordinal) ? $"--feature-mask '{path}'{text[Option.Length..]}" : $"--feature-mask '{path}': {text}", e);
+    }
 
     /// <summary>`--baseline`: a number for every feature (0 = the default, no tensor), or a .npy file.</summary>
     private static Tensor? Baseline(string? text)

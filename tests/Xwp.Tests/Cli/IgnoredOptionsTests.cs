@@ -67,7 +67,7 @@ public sealed class IgnoredOptionsTests : IDisposable
     [InlineData("lrp", "--seed", "1", "kernelshap, svs, rise, random")]
     [InlineData("kernelshap", "--window", "3,3", "occlusion")]
     [InlineData("rise", "--stride", "1,1", "occlusion")]
-    [InlineData("ig", "--feature-mask", "G.npy", "occlusion")]
+    [InlineData("ig", "--feature-mask", "G.npy", "occlusion, kernelshap, svs")]
     [InlineData("kernelshap", "--antithetic", null, "svs")]
     [InlineData("xwp", "--xwpc-sign", "literal", "xwpc")]
     [InlineData("ig", "--algorithm", "rowswap", "xwp, xwpc")]
