@@ -63,7 +63,8 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
           --initial (with --torchscript)  the first Linear layer's weight before training, for --method xwp and xwpc
                                 (re-run by max-sensitivity): a state_dict, a safetensors file or a TorchScript file of the
                                 untrained model
-          --first-layer         the first Linear layer's name; found by itself in a Sequential (after a leading Flatten)
+          --first-layer         the first Linear layer's name; found by itself in a Sequential (after a leading Flatten);
+                                name it inside a nested Sequential, e.g. 0.0
           --model-output        what the TorchScript model returns: logits (default) or probabilities
           --inputs              float32/float64 [N, D] inputs ([N, ...] of any shape with --torchscript)
           --targets             int64/int32 [N] classes the maps explain (not needed for a model with one output)
@@ -103,7 +104,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
           --curves-out          write the curves, float32 [N, S+1]; two curve metrics add a leading axis in --metrics
                                 order ([2, N, S+1]); several maps add one after it, in --attributions order
                                 ([M, N, S+1] or [2, M, N, S+1]); --all-classes adds a class axis after N ([N, C, S+1])
-          --limit               score only the first N rows
+          --limit               score only the first N rows (every row, with a note, when N is larger)
         """ + "\n\nMethods (for --method): " + string.Join(", ", ExplainMethods.Names) + "\n" + ExplainMethods.Usage;
 
     public int Run(Arguments args)

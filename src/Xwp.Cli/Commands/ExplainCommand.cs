@@ -28,7 +28,8 @@ internal sealed class ExplainCommand : ICommand
           --initial (with --torchscript)  the first Linear layer's weight before training, for XWP and XWP^c:
                                 torch.save(model.state_dict()) before training, a safetensors file, or a TorchScript file of
                                 the untrained model
-          --first-layer         the first Linear layer's name; found by itself in a Sequential (after a leading Flatten)
+          --first-layer         the first Linear layer's name; found by itself in a Sequential (after a leading Flatten);
+                                name it inside a nested Sequential, e.g. 0.0
           --model-output        what the TorchScript model returns: logits (default) or probabilities
           --inputs              float32/float64 [N, D] rows to explain ([N, ...] of any shape with --torchscript)
           --targets             int64/int32 [N] classes to explain (default: the predicted class)
