@@ -193,12 +193,23 @@ internal sealed record ModelArguments(string? Initial, string? Trained, string? 
     }
 
     /// <summary>
-    /// Refuses a TorchScript archive given where a state_dict is expected (--initial/--trained without --torchscript) and
-    /// a state_dict given to --torchscript, saying which option takes the file; the library's own messages name its API.
+    /// Refuses a TorchScript archive given where a state_dict is expected (--initial/--trained without --torchscript),
+    /// a state_dict given to --torchscript, and either given to --model, saying which option takes the file; the library's own messages name its API.
     /// </summary>
     /// <exception cref="UsageException">A model file was given to the option for the other kind.</exception>
     private void CheckFileKinds()
     {
+        if (ModelPath is not null && File.Exists(ModelPath))
+        {
+            switch (PyTorchStateDict.ArchiveKind(ModelPath))
+            {
+                case PyTorchArchive.TorchScript:
+                    throw new UsageException($"--model '{ModelPath}' is a TorchScript model, not an Xwp model file (Fcnn.Save); pass it with --torchscript {ModelPath}.");
+                case PyTorchArchive.Saved:
+                    throw new UsageException($"--model '{ModelPath}' is a state_dict (torch.save), not an Xwp model file (Fcnn.Save); pass the state_dicts before and after training with --initial and --trained.");
+            }
+        }
+
         if (TorchScript is null)
         {
             foreach (var (option, path) in new[] { ("trained", Trained), ("initial", Initial) })

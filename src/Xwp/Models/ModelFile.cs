@@ -57,7 +57,13 @@ internal static class ModelFile
         var bytes = File.ReadAllBytes(path);
         if (bytes.Length < Magic.Length + 32 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
         {
-            throw Bad(path, "it is not an Xwp model file (the XWPMODEL header is missing)");
+            // A PyTorch file is the usual mix-up: say which loader takes it.
+            throw PyTorchStateDict.ArchiveKind(path) switch
+            {
+                PyTorchArchive.TorchScript => Bad(path, "it is a TorchScript model, not an Xwp model file; load it with TorchScriptModel.Load"),
+                PyTorchArchive.Saved => Bad(path, "it is a torch.save'd object such as a state_dict, not an Xwp model file; load state_dicts of Linear layers with Fcnn.FromPyTorch"),
+                _ => Bad(path, "it is not an Xwp model file (the XWPMODEL header is missing)"),
+            };
         }
 
         var body = bytes.AsSpan(0, bytes.Length - 32);

@@ -139,6 +139,30 @@ public sealed class NewUserFaultTests : IDisposable
                          "with --initial and --trained, or save the model with torch.jit.script(model).save(path).");
     }
 
+    [Theory]
+    [InlineData("xwp_relu_mlp.pt", "is a TorchScript model, not an Xwp model file (Fcnn.Save); pass it with --torchscript {0}.")]
+    [InlineData("xwp_relu_mlp_init_state.pt", "is a state_dict (torch.save), not an Xwp model file (Fcnn.Save); pass the state_dicts before and after training with --initial and --trained.")]
+    public void A_pytorch_file_given_to_model_names_the_option_that_takes_it(string file, string rest)
+    {
+        var path = Fixture(file);
+
+        var line = UsageError("explain", "--model", path, "--inputs", Fixture("xwp_relu_mlp_inputs.npy"), "--method", "saliency", "--out", P("A.npy"));
+
+        line.Should().Be($"xwp explain: --model '{path}' " + string.Format(System.Globalization.CultureInfo.InvariantCulture, rest, path));
+    }
+
+    [Theory]
+    [InlineData("xwp_relu_mlp.pt", "it is a TorchScript model, not an Xwp model file; load it with TorchScriptModel.Load.")]
+    [InlineData("xwp_relu_mlp_init_state.pt", "it is a torch.save'd object such as a state_dict, not an Xwp model file; load state_dicts of Linear layers with Fcnn.FromPyTorch.")]
+    public void The_library_names_the_loader_of_a_pytorch_file_given_to_Fcnn_Load(string file, string why)
+    {
+        var path = Fixture(file);
+
+        var load = () => Fcnn.Load(path);
+
+        load.Should().Throw<InvalidDataException>().Which.Message.Should().Be($"Cannot load model file '{path}': {why}");
+    }
+
     [Fact]
     public void The_library_names_TorchScriptModel_Load_for_a_torchscript_file_read_as_a_state_dict()
     {
