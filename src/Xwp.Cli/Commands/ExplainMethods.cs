@@ -237,7 +237,7 @@ internal static partial class ExplainMethods
         superpixel == 1 ? null : FeatureMask.Superpixels(imageShape.Height, imageShape.Width, superpixel);
 
     /// <summary>
-    /// <c>--feature-mask G.npy</c>: integer group ids (int64, int32, int16, int8 or uint8), as <see cref="FeatureMask"/>
+    /// <c>--feature-mask G.npy</c>: integer group ids (int64, int32 or uint8, the integer types .npy files are read as), as <see cref="FeatureMask"/>
     /// takes them: one id per feature of one input, or a shape that broadcasts to one input (checked against the
     /// inputs when the method runs). Ids need not be contiguous; groups are ordered by id.
     /// </summary>
@@ -252,7 +252,7 @@ internal static partial class ExplainMethods
         }
 
         using var ids = NpyFile.Read(path);
-        if (ids.dtype is not (ScalarType.Int64 or ScalarType.Int32 or ScalarType.Int16 or ScalarType.Int8 or ScalarType.Byte))
+        if (ids.dtype is not (ScalarType.Int64 or ScalarType.Int32 or ScalarType.Byte))
         {
             throw new InvalidDataException(
                 $"--feature-mask '{path}' holds {ids.dtype.ToString().ToLowerInvariant()} values [{string.Join(", ", ids.shape)}]; it needs integer group ids (int64 or int32, e.g. np.save(path, ids.astype(np.int64))).");
