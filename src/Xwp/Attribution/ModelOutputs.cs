@@ -50,7 +50,7 @@ internal static class ModelOutputs
             raw = raw.unsqueeze(1);
         }
 
-        if (raw.dim() != 2 || raw.shape[0] != rows)
+        if (raw.dim() != 2 || raw.shape[0] != rows || raw.shape[1] < 1)
         {
             throw new InvalidOperationException(
                 $"The model's forward function returned shape {InputValidation.Shape(raw)} for {rows} input row(s); expected [{rows}, C] (one row of class scores per input), or [{rows}] / [{rows}, 1] for a single output.");
@@ -235,14 +235,21 @@ internal static class ModelOutputs
         return checked((int)raw.shape[1]);
     }
 
-    /// <summary>Rows per forward pass of <see cref="Predict"/>: as many as fit the default memory budget.</summary>
+    /// <summary>Rows per forward pass of <see cref="Predict(ExplainableModel, Tensor)"/>: as many as fit the default memory budget.</summary>
     public static long PredictRows(ExplainableModel model, Tensor inputs) =>
         ForwardChunks.Rows(model, inputs.numel() / Math.Max(1, inputs.shape[0]), 256L << 20);
 
     /// <summary>The predicted class <c>[M]</c> (int64, argmax of the model's outputs), in chunks of <see cref="PredictRows"/>.</summary>
-    public static Tensor Predict(ExplainableModel model, Tensor inputs)
+    public static Tensor Predict(ExplainableModel model, Tensor inputs) => Predict(model, inputs, out _);
+
+    /// <summary>
+    /// The predicted class <c>[M]</c> as <see cref="Predict(ExplainableModel, Tensor)"/>, and the class count C of the
+    /// outputs it read (0 for no rows), so that callers need no separate pass to learn C.
+    /// </summary>
+    public static Tensor Predict(ExplainableModel model, Tensor inputs, out int classes)
     {
         using var noGrad = no_grad();
+        classes = model is Fcnn fcnn ? fcnn.ClassCount : 0;
         var rows = inputs.shape[0];
         var chunk = PredictRows(model, inputs);
         var predicted = empty(rows, dtype: int64, device: inputs.device);
@@ -250,7 +257,9 @@ internal static class ModelOutputs
         {
             using var scope = NewDisposeScope();
             var n = Math.Min(chunk, rows - start);
-            predicted.narrow(0, start, n).copy_(Evaluate(model, inputs.narrow(0, start, n), model.Output == ModelOutput.Logits ? OutputSpace.Logits : OutputSpace.Probabilities).argmax(1));
+            var outputs = Evaluate(model, inputs.narrow(0, start, n), model.Output == ModelOutput.Logits ? OutputSpace.Logits : OutputSpace.Probabilities);
+            classes = checked((int)outputs.shape[1]);
+            predicted.narrow(0, start, n).copy_(outputs.argmax(1));
         }
 
         return predicted;
