@@ -132,8 +132,8 @@ public sealed class ExplanationBuilder
     /// owned by the caller; the inputs, targets and model are not modified.
     /// </summary>
     /// <returns>The attribution map, of the inputs' shape <c>[N, …]</c> (<c>[N, C, …]</c> after <see cref="ForAllClasses"/>).</returns>
-    /// <exception cref="InvalidOperationException">No method was chosen, the model is not trained, or its forward function does not return floating-point <c>[N, C]</c>.</exception>
-    /// <exception cref="NotSupportedException">XWP or XWP^c on a model without a first Linear layer and its θ⁰ (an <see cref="Fcnn"/> or an <see cref="XwpModel"/>), LRP on a model that is not a chain of known layers, or a module with BatchNorm layers that keep no running statistics (their outputs depend on the batch).</exception>
+    /// <exception cref="InvalidOperationException">No method was chosen, the model is not trained, its forward function does not return floating-point <c>[N, C]</c>, or it has BatchNorm layers that keep no running statistics (their outputs depend on the batch).</exception>
+    /// <exception cref="NotSupportedException">XWP or XWP^c on a model without a first Linear layer and its θ⁰ (an <see cref="Fcnn"/> or an <see cref="XwpModel"/>), or LRP on a model that is not a chain of known layers.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     /// <exception cref="ArgumentException">Inputs are not a finite float tensor of the model's input shape (<c>[N, D]</c> for an <see cref="Fcnn"/>), targets have the wrong shape or type, or a baseline or feature mask does not fit the inputs.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target class is outside <c>[0, C)</c>.</exception>
@@ -149,8 +149,8 @@ public sealed class ExplanationBuilder
     /// per-input diagnostics (e.g. Integrated Gradients' completeness gap). Dispose the result.
     /// </summary>
     /// <returns>The explanation; the caller owns it.</returns>
-    /// <exception cref="InvalidOperationException">No method was chosen, the model is not trained, or its forward function does not return floating-point <c>[N, C]</c>.</exception>
-    /// <exception cref="NotSupportedException">XWP or XWP^c on a model without a first Linear layer and its θ⁰ (an <see cref="Fcnn"/> or an <see cref="XwpModel"/>), LRP on a model that is not a chain of known layers, or a module with BatchNorm layers that keep no running statistics (their outputs depend on the batch).</exception>
+    /// <exception cref="InvalidOperationException">No method was chosen, the model is not trained, its forward function does not return floating-point <c>[N, C]</c>, or it has BatchNorm layers that keep no running statistics (their outputs depend on the batch).</exception>
+    /// <exception cref="NotSupportedException">XWP or XWP^c on a model without a first Linear layer and its θ⁰ (an <see cref="Fcnn"/> or an <see cref="XwpModel"/>), or LRP on a model that is not a chain of known layers.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     /// <exception cref="ArgumentException">Inputs are not a finite float tensor of the model's input shape (<c>[N, D]</c> for an <see cref="Fcnn"/>), targets have the wrong shape or type, or a baseline or feature mask does not fit the inputs.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target class is outside <c>[0, C)</c>.</exception>

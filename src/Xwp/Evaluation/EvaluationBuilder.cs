@@ -185,8 +185,7 @@ public sealed class EvaluationBuilder
 
     /// <summary>Runs every method and scores its maps with every metric (every class of every image after <see cref="ForAllClasses"/>).</summary>
     /// <returns>The report: per-image values, statistics, curves and settings for each (method, metric), and each class's after <see cref="ForAllClasses"/>.</returns>
-    /// <exception cref="InvalidOperationException">No method was added, the model is not trained, its outputs are not floating point, or a method produced NaN or infinite attributions.</exception>
-    /// <exception cref="NotSupportedException">A method does not apply to the model, or the module has BatchNorm layers that keep no running statistics (their outputs depend on the batch).</exception>
+    /// <exception cref="InvalidOperationException">No method was added, the model is not trained, its outputs are not floating point, it has BatchNorm layers that keep no running statistics (their outputs depend on the batch), or a method produced NaN or infinite attributions.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     /// <exception cref="ArgumentException">Inputs, targets or maps have the wrong shape or type or are not finite (maps <c>[N, C, …]</c> whose C is not the model's, or maps <c>[N, …]</c> after <see cref="ForAllClasses"/> on a model of several classes), or a per-feature removal value has the wrong length.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target class is outside <c>[0, C)</c>.</exception>

@@ -55,7 +55,7 @@ internal static partial class BatchStatistics
     }
 
     /// <summary>The refusal for <paramref name="model"/> (e.g. <c>The TorchScript model 'm.pt'</c>) and its offending layers.</summary>
-    public static NotSupportedException Refusal(string model, IReadOnlyList<string> layers) =>
+    public static InvalidOperationException Refusal(string model, IReadOnlyList<string> layers) =>
         new($"{model} has BatchNorm layer(s) with track_running_stats=False ({string.Join(", ", layers)}): they normalise every batch " +
             "with its own mean and variance even in eval mode, so an input's outputs and map would depend on the other inputs batched with it. " +
             "Keep running statistics (track_running_stats=True, estimated in train mode on training data) or use a per-input normalisation " +

@@ -30,7 +30,7 @@ internal sealed class ModuleModel : ExplainableModel
 
     public override Tensor Forward(Tensor inputs) => _module.call(inputs);
 
-    /// <exception cref="NotSupportedException">The module has a BatchNorm layer without running statistics (see <see cref="BatchStatistics"/>).</exception>
+    /// <exception cref="InvalidOperationException">The module has a BatchNorm layer without running statistics (see <see cref="BatchStatistics"/>).</exception>
     internal override IDisposable BeginExplaining()
     {
         if (_module is not nn.Module module)

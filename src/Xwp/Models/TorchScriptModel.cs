@@ -131,7 +131,7 @@ public sealed class TorchScriptModel : ExplainableModel, IDisposable
     /// <summary>The classes of the file's BatchNorm layers that keep no running statistics (see <see cref="Models.BatchStatistics"/>).</summary>
     internal IReadOnlyList<string> BatchStatisticsLayers { get; private init; } = [];
 
-    /// <exception cref="NotSupportedException">The file has a BatchNorm layer without running statistics; the message names the file and the layer class.</exception>
+    /// <exception cref="InvalidOperationException">The file has a BatchNorm layer without running statistics; the message names the file and the layer class.</exception>
     internal override IDisposable BeginExplaining()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

@@ -38,15 +38,15 @@ public class BatchStatisticsTests
 
         var refusal = $"The TorchScript model '{path}' has BatchNorm layer(s) with track_running_stats=False (BatchNorm2d): *";
         var explain = () => model.Explain(x).Using(Attributions.Occlusion(new OcclusionOptions { ImageShape = (4, 4), Window = (2, 2), Stride = (2, 2) })).Compute();
-        explain.Should().Throw<NotSupportedException>().WithMessage(refusal).And.Message.Should().Match(Why).And.NotContain("\n");
+        explain.Should().Throw<InvalidOperationException>().WithMessage(refusal).And.Message.Should().Match(Why).And.NotContain("\n");
         var given = () => model.Explain(x).For(0, 1, 2).Using(Attributions.Saliency()).Compute();
-        given.Should().Throw<NotSupportedException>().WithMessage(refusal);
+        given.Should().Throw<InvalidOperationException>().WithMessage(refusal);
         var evaluate = () => model.Evaluate(x).With(Attributions.FeatureAblation()).Run();
-        evaluate.Should().Throw<NotSupportedException>().WithMessage(refusal);
+        evaluate.Should().Throw<InvalidOperationException>().WithMessage(refusal);
         using var maps = rand(3, 1, 4, 4, generator: new Generator(10));
         using var targets = tensor(new long[] { 0, 1, 2 });
         var score = () => Metrics.DeletionAuc().Score(model, x, targets, maps);
-        score.Should().Throw<NotSupportedException>().WithMessage(refusal);
+        score.Should().Throw<InvalidOperationException>().WithMessage(refusal);
     }
 
     [Fact]
@@ -57,7 +57,7 @@ public class BatchStatisticsTests
         using var model = TorchScriptModel.Load(path);
         using var x = NpyFile.Read(TorchScriptCommandTests.Fixture("mlp_inputs.npy"));
         var act = () => model.Explain(x).For(0, 1, 2, 0, 1).Using(Attributions.FeatureAblation()).Compute();
-        act.Should().Throw<NotSupportedException>()
+        act.Should().Throw<InvalidOperationException>()
             .WithMessage($"The TorchScript model '{path}' has BatchNorm layer(s) with track_running_stats=False (BatchNorm1d): *");
 
         // A scripted model with running statistics is explained as usual.
@@ -75,7 +75,7 @@ public class BatchStatisticsTests
         var model = ExplainableModel.FromModule(module);
         var x = rand(5, 6, generator: new Generator(12));
         var act = () => model.Explain(x).Using(Attributions.FeatureAblation()).Compute();
-        act.Should().Throw<NotSupportedException>().WithMessage("The module (Sequential) has BatchNorm layer(s) with track_running_stats=False ('norm' (BatchNorm1d)): *");
+        act.Should().Throw<InvalidOperationException>().WithMessage("The module (Sequential) has BatchNorm layer(s) with track_running_stats=False ('norm' (BatchNorm1d)): *");
         module.training.Should().BeTrue("the refusal comes before eval mode is entered");
 
         var tracked = nn.Sequential(("fc", nn.Linear(6, 4)), ("norm", nn.BatchNorm1d(4)), ("relu", nn.ReLU()), ("out", nn.Linear(4, 3)));
