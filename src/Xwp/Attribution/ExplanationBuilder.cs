@@ -16,6 +16,7 @@ public sealed class ExplanationBuilder
     private AttributionMethod? _method;
     private bool _allClasses;
     private int? _batchSize;
+    private int? _classCount;
     private IProgress<AttributionProgress>? _progress;
     private CancellationToken _cancellationToken;
 
@@ -97,6 +98,17 @@ public sealed class ExplanationBuilder
         return this;
     }
 
+    /// <summary>
+    /// The model's class count C, when the caller already knows it from a forward pass of its own (an evaluation's):
+    /// given targets are checked against it instead of a one-row probe of the model.
+    /// </summary>
+    internal ExplanationBuilder WithClassCount(int classes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(classes, 1);
+        _classCount = classes;
+        return this;
+    }
+
     /// <summary>Reports progress after every batch.</summary>
     /// <param name="progress">The receiver; null for none.</param>
     /// <returns>This builder.</returns>
@@ -120,7 +132,7 @@ public sealed class ExplanationBuilder
     /// owned by the caller; the inputs, targets and model are not modified.
     /// </summary>
     /// <returns>The attribution map, of the inputs' shape <c>[N, …]</c> (<c>[N, C, …]</c> after <see cref="ForAllClasses"/>).</returns>
-    /// <exception cref="InvalidOperationException">No method was chosen, the model is not trained, or its forward function does not return <c>[N, C]</c>.</exception>
+    /// <exception cref="InvalidOperationException">No method was chosen, the model is not trained, its forward function does not return floating-point <c>[N, C]</c>, or it has BatchNorm layers that keep no running statistics (their outputs depend on the batch).</exception>
     /// <exception cref="NotSupportedException">XWP or XWP^c on a model without a first Linear layer and its θ⁰ (an <see cref="Fcnn"/> or an <see cref="XwpModel"/>), or LRP on a model that is not a chain of known layers.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     /// <exception cref="ArgumentException">Inputs are not a finite float tensor of the model's input shape (<c>[N, D]</c> for an <see cref="Fcnn"/>), targets have the wrong shape or type, or a baseline or feature mask does not fit the inputs.</exception>
@@ -137,7 +149,7 @@ public sealed class ExplanationBuilder
     /// per-input diagnostics (e.g. Integrated Gradients' completeness gap). Dispose the result.
     /// </summary>
     /// <returns>The explanation; the caller owns it.</returns>
-    /// <exception cref="InvalidOperationException">No method was chosen, the model is not trained, or its forward function does not return <c>[N, C]</c>.</exception>
+    /// <exception cref="InvalidOperationException">No method was chosen, the model is not trained, its forward function does not return floating-point <c>[N, C]</c>, or it has BatchNorm layers that keep no running statistics (their outputs depend on the batch).</exception>
     /// <exception cref="NotSupportedException">XWP or XWP^c on a model without a first Linear layer and its θ⁰ (an <see cref="Fcnn"/> or an <see cref="XwpModel"/>), or LRP on a model that is not a chain of known layers.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     /// <exception cref="ArgumentException">Inputs are not a finite float tensor of the model's input shape (<c>[N, D]</c> for an <see cref="Fcnn"/>), targets have the wrong shape or type, or a baseline or feature mask does not fit the inputs.</exception>
@@ -155,12 +167,15 @@ public sealed class ExplanationBuilder
         using var noGrad = no_grad();
         // Methods view and reshape their batches freely; a strided view (e.g. a transposed tensor) is copied once here.
         var x = _inputs.detach().to(float32).to(device).contiguous();
-        var classes = ModelOutputs.ClassCount(_model, x);
+        // C is needed before any work only to check given targets and to size every class's maps; predicted targets
+        // need none (Predict's own pass checks the outputs), so no one-row probe runs for them.
+        int Classes() => _classCount ??= ModelOutputs.ClassCount(_model, x);
         var total = x.shape[0];
         var batchSize = _batchSize ?? method.DefaultBatchSize;
         Action<long>? report = _progress is null ? null : done => _progress.Report(new AttributionProgress(method.Name, done, total));
         if (_allClasses)
         {
+            var classes = Classes();
             var all = Attribution.Batching.RunAllClasses(method, _model, x, classes, batchSize, report, _cancellationToken);
             return new Explanation(
                 method.Name,
@@ -174,7 +189,7 @@ public sealed class ExplanationBuilder
         var predictInBatch = false;
         if (_targets is not null)
         {
-            InputValidation.CheckTargets(_targets, x.shape[0], classes, "targets");
+            InputValidation.CheckTargets(_targets, x.shape[0], Classes(), "targets");
             // The conversions return the caller's tensor itself when it already is int64 on the device.
             targets = _targets.to(int64).to(device);
             callersTargets = true;
@@ -182,7 +197,7 @@ public sealed class ExplanationBuilder
         else if (_targetArray is not null)
         {
             targets = tensor(_targetArray, int64);
-            InputValidation.CheckTargets(targets, x.shape[0], classes, "targets");
+            InputValidation.CheckTargets(targets, x.shape[0], Classes(), "targets");
             targets = targets.to(device);
         }
         else if (_model is Fcnn && method.PredictsTargets && x.shape[0] <= Math.Min(batchSize, ModelOutputs.PredictRows(_model, x)))

@@ -38,18 +38,19 @@ internal static class ModelOutputs
     /// softmax of logits, or probabilities as they are.
     /// </summary>
     /// <exception cref="InvalidOperationException">
-    /// The output is not <c>[M, C]</c>, holds NaN or infinity, is declared probabilities but its rows do not lie in
-    /// [0, 1] and sum to 1, or logits are asked of a model that returns probabilities.
+    /// The output is not floating point, is not <c>[M, C]</c>, holds NaN or infinity, is declared probabilities but its
+    /// rows do not lie in [0, 1] and sum to 1, or logits are asked of a model that returns probabilities.
     /// </exception>
     public static Tensor FromModel(ExplainableModel model, Tensor raw, OutputSpace space, long rows)
     {
+        CheckFloatingPoint(raw, rows);
         if (raw.dim() == 1 && raw.shape[0] == rows)
         {
             // A single-output model returning [M]: the same as [M, 1].
             raw = raw.unsqueeze(1);
         }
 
-        if (raw.dim() != 2 || raw.shape[0] != rows)
+        if (raw.dim() != 2 || raw.shape[0] != rows || raw.shape[1] < 1)
         {
             throw new InvalidOperationException(
                 $"The model's forward function returned shape {InputValidation.Shape(raw)} for {rows} input row(s); expected [{rows}, C] (one row of class scores per input), or [{rows}] / [{rows}, 1] for a single output.");
@@ -69,6 +70,29 @@ internal static class ModelOutputs
         }
 
         return raw.to(float32);
+    }
+
+    /// <summary>
+    /// Refuses outputs that are not floating point (int64 class indices, integer-scaled scores, booleans): every
+    /// method and metric measures differences of the outputs, which would be integer steps without meaning. Every
+    /// output of a model Xwp knows only by its forward function passes here first (<see cref="FromModel"/> and
+    /// <see cref="ClassCount"/>), so the first forward pass of any run refuses them, with one message for every method
+    /// and metric.
+    /// </summary>
+    /// <param name="raw">What the forward function returned.</param>
+    /// <param name="rows">The input rows of that pass, for the message.</param>
+    /// <exception cref="InvalidOperationException">The outputs are not floating point; the message names their dtype and shape.</exception>
+    internal static void CheckFloatingPoint(Tensor raw, long rows)
+    {
+        if (raw.is_floating_point())
+        {
+            return;
+        }
+
+        throw new InvalidOperationException(
+            $"The model returned {raw.dtype.ToString().ToLowerInvariant()} outputs of shape {InputValidation.Shape(raw)} for {rows} input row(s); " +
+            "attribution methods and metrics measure how the outputs change, so the forward function must return floating-point " +
+            "class scores [N, C]: float logits or probabilities (not class indices, counts or integer-scaled scores; e.g. return logits.float()).");
     }
 
     /// <summary>The tolerance on probabilities: each within [-tol, 1 + tol], each row's sum within 1 ± tol.</summary>
@@ -183,7 +207,7 @@ internal static class ModelOutputs
     /// runs in eval mode like every explanation: a module left in training mode would otherwise move its BatchNorm running
     /// statistics towards this one row (and Dropout would fire), changing every map computed after it.
     /// </summary>
-    /// <exception cref="InvalidOperationException">The model's output is not <c>[1, C]</c> for one row.</exception>
+    /// <exception cref="InvalidOperationException">The model's output is not floating point, or not <c>[1, C]</c> for one row.</exception>
     public static int ClassCount(ExplainableModel model, Tensor inputs)
     {
         if (model is Fcnn fcnn)
@@ -195,6 +219,7 @@ internal static class ModelOutputs
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var raw = model.Forward(inputs.narrow(0, 0, 1));
+        CheckFloatingPoint(raw, 1);
         if (raw.dim() == 1 && raw.shape[0] == 1)
         {
             return 1;
@@ -210,14 +235,21 @@ internal static class ModelOutputs
         return checked((int)raw.shape[1]);
     }
 
-    /// <summary>Rows per forward pass of <see cref="Predict"/>: as many as fit the default memory budget.</summary>
+    /// <summary>Rows per forward pass of <see cref="Predict(ExplainableModel, Tensor)"/>: as many as fit the default memory budget.</summary>
     public static long PredictRows(ExplainableModel model, Tensor inputs) =>
         ForwardChunks.Rows(model, inputs.numel() / Math.Max(1, inputs.shape[0]), 256L << 20);
 
     /// <summary>The predicted class <c>[M]</c> (int64, argmax of the model's outputs), in chunks of <see cref="PredictRows"/>.</summary>
-    public static Tensor Predict(ExplainableModel model, Tensor inputs)
+    public static Tensor Predict(ExplainableModel model, Tensor inputs) => Predict(model, inputs, out _);
+
+    /// <summary>
+    /// The predicted class <c>[M]</c> as <see cref="Predict(ExplainableModel, Tensor)"/>, and the class count C of the
+    /// outputs it read (0 for no rows), so that callers need no separate pass to learn C.
+    /// </summary>
+    public static Tensor Predict(ExplainableModel model, Tensor inputs, out int classes)
     {
         using var noGrad = no_grad();
+        classes = model is Fcnn fcnn ? fcnn.ClassCount : 0;
         var rows = inputs.shape[0];
         var chunk = PredictRows(model, inputs);
         var predicted = empty(rows, dtype: int64, device: inputs.device);
@@ -225,7 +257,9 @@ internal static class ModelOutputs
         {
             using var scope = NewDisposeScope();
             var n = Math.Min(chunk, rows - start);
-            predicted.narrow(0, start, n).copy_(Evaluate(model, inputs.narrow(0, start, n), model.Output == ModelOutput.Logits ? OutputSpace.Logits : OutputSpace.Probabilities).argmax(1));
+            var outputs = Evaluate(model, inputs.narrow(0, start, n), model.Output == ModelOutput.Logits ? OutputSpace.Logits : OutputSpace.Probabilities);
+            classes = checked((int)outputs.shape[1]);
+            predicted.narrow(0, start, n).copy_(outputs.argmax(1));
         }
 
         return predicted;

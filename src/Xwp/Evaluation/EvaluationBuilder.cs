@@ -185,7 +185,7 @@ public sealed class EvaluationBuilder
 
     /// <summary>Runs every method and scores its maps with every metric (every class of every image after <see cref="ForAllClasses"/>).</summary>
     /// <returns>The report: per-image values, statistics, curves and settings for each (method, metric), and each class's after <see cref="ForAllClasses"/>.</returns>
-    /// <exception cref="InvalidOperationException">No method was added, the model is not trained, or a method produced NaN or infinite attributions.</exception>
+    /// <exception cref="InvalidOperationException">No method was added, the model is not trained, its outputs are not floating point, it has BatchNorm layers that keep no running statistics (their outputs depend on the batch), or a method produced NaN or infinite attributions.</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     /// <exception cref="ArgumentException">Inputs, targets or maps have the wrong shape or type or are not finite (maps <c>[N, C, …]</c> whose C is not the model's, or maps <c>[N, …]</c> after <see cref="ForAllClasses"/> on a model of several classes), or a per-feature removal value has the wrong length.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A target class is outside <c>[0, C)</c>.</exception>
@@ -203,9 +203,12 @@ public sealed class EvaluationBuilder
         var inputShape = _inputs.shape.Skip(1).ToArray();
         var features = checked((int)inputShape.Aggregate(1L, (a, b) => a * b));
         using var explaining = _model.BeginExplaining();
-        int classes;
-        using (var probeScope = NewDisposeScope())
+        // C is needed before any work to check given targets, maps per class and every-class runs: one probe then, for
+        // every method. Otherwise it comes from the prediction of the targets below.
+        var classes = 0;
+        if (_targets is not null || _allClasses || _methods.Any(m => m.Maps is not null && m.PerClass))
         {
+            using var probeScope = NewDisposeScope();
             var probe = _inputs.narrow(0, 0, 1).detach().to(float32).to(_model.Device);
             classes = ModelOutputs.ClassCount(_model, probe);
         }
@@ -252,8 +255,12 @@ public sealed class EvaluationBuilder
         using var noGrad = no_grad();
         var device = _model.Device;
         var x = _inputs.narrow(0, 0, rows).detach().to(float32).to(device);
-        var targets = _allClasses ? null
-            : _targets is null ? ModelOutputs.Predict(_model, x) : _targets.narrow(0, 0, rows).to(int64).to(device);
+        Tensor? targets = null;
+        if (!_allClasses)
+        {
+            targets = _targets is not null ? _targets.narrow(0, 0, rows).to(int64).to(device) : ModelOutputs.Predict(_model, x, out classes);
+        }
+
         // One target per image: a map per class is read at the image's target, maps[n, target_n]; those maps
         // are selected (and checked) once, before any method runs.
         var targetMaps = _methods
@@ -274,6 +281,7 @@ public sealed class EvaluationBuilder
                 var attribution = given is null ? method : new PrecomputedMaps(name, given);
                 using var explanation = _model.Explain(x)
                     .For(targets)
+                    .WithClassCount(classes)
                     .Using(attribution)
                     .WithBatchSize(_options.AttributionBatchSize ?? (maps is null ? method.DefaultBatchSize : rows))
                     .WithProgress(relay)
@@ -293,6 +301,7 @@ public sealed class EvaluationBuilder
             // Every class: [rows, C, D] maps, each class scored as a usual run whose targets are all c.
             using var computed = maps is not null ? null : _model.Explain(x)
                 .ForAllClasses()
+                .WithClassCount(classes)
                 .Using(method)
                 .WithBatchSize(_options.AttributionBatchSize ?? method.DefaultBatchSize)
                 .WithProgress(relay)

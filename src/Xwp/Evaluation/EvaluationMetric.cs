@@ -54,7 +54,7 @@ public abstract class EvaluationMetric
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">A tensor has the wrong shape or type, holds NaN or an infinity, or a per-feature removal value has the wrong length.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="batchSize"/> is less than 1, or a target is outside <c>[0, C)</c>.</exception>
-    /// <exception cref="InvalidOperationException">The model is not trained.</exception>
+    /// <exception cref="InvalidOperationException">The model is not trained, its outputs are not floating point, or it has BatchNorm layers that keep no running statistics (their outputs depend on the batch).</exception>
     /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
     /// <exception cref="OperationCanceledException">The run was cancelled.</exception>
     public MetricResult Score(ExplainableModel model, Tensor inputs, Tensor targets, Tensor maps, int batchSize = DefaultBatchSize, CancellationToken cancellationToken = default)

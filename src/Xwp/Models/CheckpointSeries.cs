@@ -77,6 +77,7 @@ public static class CheckpointSeries
             using var reference = FirstLayerSnapshot.Load(checkpoints[0], first.Name, first.Weight.shape);
             using var model = XwpModel.Wrap(inner, first, reference);
             Tensor fixedTargets;
+            var classes = 0;
             if (targets is not null)
             {
                 fixedTargets = targets.detach().to(int64).clone();
@@ -86,7 +87,7 @@ public static class CheckpointSeries
                 ModuleWeights.Load(module, checkpoints[^1]);
                 using var explaining = model.BeginExplaining();
                 using var scope = NewDisposeScope();
-                fixedTargets = ModelOutputs.Predict(model, inputs.detach().to(float32).to(model.Device)).to(inputs.device).MoveToOuterDisposeScope();
+                fixedTargets = ModelOutputs.Predict(model, inputs.detach().to(float32).to(model.Device), out classes).to(inputs.device).MoveToOuterDisposeScope();
             }
 
             using (fixedTargets)
@@ -97,7 +98,9 @@ public static class CheckpointSeries
                     for (var k = 1; k < checkpoints.Count; k++)
                     {
                         ModuleWeights.Load(module, checkpoints[k]);
-                        maps.Add(model.Explain(inputs).For(fixedTargets).Using(method).Compute());
+                        // The prediction's pass gave C: the checkpoints (same layers, other weights) need no probe each.
+                        var builder = model.Explain(inputs).For(fixedTargets).Using(method);
+                        maps.Add((classes > 0 ? builder.WithClassCount(classes) : builder).Compute());
                     }
 
                     return stack(maps);

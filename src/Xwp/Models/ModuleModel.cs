@@ -30,5 +30,20 @@ internal sealed class ModuleModel : ExplainableModel
 
     public override Tensor Forward(Tensor inputs) => _module.call(inputs);
 
-    internal override IDisposable BeginExplaining() => _module is nn.Module module ? new EvalMode(module) : base.BeginExplaining();
+    /// <exception cref="InvalidOperationException">The module has a BatchNorm layer without running statistics (see <see cref="BatchStatistics"/>).</exception>
+    internal override IDisposable BeginExplaining()
+    {
+        if (_module is not nn.Module module)
+        {
+            return base.BeginExplaining();
+        }
+
+        var batchStatistics = BatchStatistics.InModule(module);
+        if (batchStatistics.Count > 0)
+        {
+            throw BatchStatistics.Refusal($"The module ({module.GetType().Name})", batchStatistics);
+        }
+
+        return new EvalMode(module);
+    }
 }

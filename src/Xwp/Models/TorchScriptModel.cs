@@ -10,7 +10,8 @@ namespace Xwp;
 /// </summary>
 /// <remarks>
 /// Files saved by PyTorch 1.13 load in TorchSharp 0.107. While an explanation or evaluation runs the
-/// module is in eval mode (BatchNorm uses its running statistics, Dropout is off). LRP works when the file is a
+/// module is in eval mode (BatchNorm uses its running statistics, Dropout is off); a file whose BatchNorm layers keep no
+/// running statistics (<c>track_running_stats=False</c>) is refused then, since they normalise with the batch's own. LRP works when the file is a
 /// scripted <c>nn.Sequential</c> of the layers it has rules for: the chain is rebuilt from the layer settings compiled
 /// into the file and checked against the module on every batch (see <see cref="LrpOptions"/>).
 /// </remarks>
@@ -87,7 +88,7 @@ public sealed class TorchScriptModel : ExplainableModel, IDisposable
                 $"'{path}' is not a TorchScript module that can be loaded (save it with torch.jit.script(model).save(path)): {FirstLine(e.Message)}", e);
         }
 
-        return new TorchScriptModel(module, output, path) { Layout = Models.ScriptLayout.TryRead(path) };
+        return new TorchScriptModel(module, output, path) { Layout = Models.ScriptLayout.TryRead(path), BatchStatisticsLayers = Models.BatchStatistics.InScript(path) };
     }
 
     /// <inheritdoc/>
@@ -134,7 +135,20 @@ public sealed class TorchScriptModel : ExplainableModel, IDisposable
 
     internal override void ThrowIfNotReady() => ObjectDisposedException.ThrowIf(_disposed, this);
 
-    internal override IDisposable BeginExplaining() => new Models.EvalMode(_module);
+    /// <summary>The classes of the file's BatchNorm layers that keep no running statistics (see <see cref="Models.BatchStatistics"/>).</summary>
+    internal IReadOnlyList<string> BatchStatisticsLayers { get; private init; } = [];
+
+    /// <exception cref="InvalidOperationException">The file has a BatchNorm layer without running statistics; the message names the file and the layer class.</exception>
+    internal override IDisposable BeginExplaining()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (BatchStatisticsLayers.Count > 0)
+        {
+            throw Models.BatchStatistics.Refusal($"The TorchScript model '{Path}'", BatchStatisticsLayers);
+        }
+
+        return new Models.EvalMode(_module);
+    }
 
     /// <summary>
     /// The scripted Sequential rebuilt as TorchSharp layers (once; see <see cref="Models.ScriptChain"/>), refreshed with the

@@ -196,8 +196,8 @@ public class ActiveUnitPassesTests
     public void A_scripted_relu_mlp_run_by_two_threads_gives_pytorchs_literal_values()
     {
         // xwp_relu_mlp.pt: Linear 20→24, ReLU, Linear 24→10, ReLU, Linear 10→4 (scripted), trained 60 SGD steps;
-        // xwp_relu_mlp_xwp.npy: XWP evaluated literally in PyTorch (make_relu_mlp_fixture.py). The 64 KiB budget
-        // makes groups of 170 pairs (64 KiB / (24 units · 4 floats · 4 bytes)), so both threads run the scripted rest at once.
+        // xwp_relu_mlp_xwp.npy: XWP evaluated literally in PyTorch (make_relu_mlp_fixture.py). Within the 64 KiB budget two
+        // workers take groups of 59 pairs (The_budget_plan_... has the arithmetic), so both threads run the scripted rest at once.
         var saved = XwpRuntime.Threads;
         try
         {
@@ -216,6 +216,74 @@ public class ActiveUnitPassesTests
                 (Interlocked.Read(ref ActiveUnitPasses.MultiplyAdds) - before).Should().BePositive("the active-unit pass ran");
                 TensorAssert.Close(map, expected, 1e-6);
             }
+        }
+        finally
+        {
+            XwpRuntime.Threads = saved;
+        }
+    }
+
+    [Fact]
+    public void The_budget_plan_counts_the_shared_and_per_worker_copies_of_w2()
+    {
+        // xwp_relu_mlp (H = 24, H2 = 10) at 64 KiB: 170 chunk rows of ⌈65536 / 170⌉ = 386 bytes. W₂ᵀ and b₂: 4·25·10 = 1000 bytes;
+        // a worker with groups of g pairs: 4·(25g + 16 + 250 + 10g) + 386g = 526g + 1064. Two workers: 1000 + 2·(526g + 1064)
+        // ≤ 65536 → g ≤ 59.3.
+        ActiveUnitPasses.WorkerBytes(24, 10, 59, 386).Should().Be((526 * 59) + 1064);
+        ActiveUnitPasses.Plan(24, 10, 10_000, 170, 386, 64 << 10, 2).Should().Be((2, 59L));
+
+        // H = H2 = 300 (rows of 4878 bytes at 1 MiB): W₂ᵀ and b₂ take 4·301·300 = 361,200 bytes and every worker's copy of
+        // them 361,200 more, so two workers need more than 1 MiB even with groups of one pair (361,200 + 2·(4·(301 + 16 +
+        // 90,300 + 300) + 4878) = 1,098,292): one worker, 361,200 + 4·(301g + 16 + 90,300 + 300g) + 4878g = 722,464 + 7282g
+        // ≤ 1,048,576 → g ≤ 44.8.
+        ActiveUnitPasses.WorkerBytes(300, 300, 1, 4878).Should().Be((4 * (301 + 16 + 90_300 + 300)) + 4878);
+        ActiveUnitPasses.Plan(300, 300, 10_000, 215, 4878, 1 << 20, 2).Should().Be((1, 44L));
+
+        // At 64 KiB not even W₂ᵀ fits: the chunked path runs instead.
+        ActiveUnitPasses.Plan(300, 300, 10_000, 13, 5042, 64 << 10, 2).Should().BeNull();
+
+        // The benchmark's 784-400-100-10 network at the default 256 MiB (15,827 chunk rows of 4,241 bytes within the 64 MiB CPU
+        // cap): two workers with full groups take 160,400 + 2·(4·(1024·401 + 16 + 40,100 + 819,200) + 8192·4241) ≈ 80 MB, so the
+        // plan is what it was before the copies were counted.
+        ActiveUnitPasses.Plan(400, 100, 100_000, 15_827, 4241, XwpOptions.DefaultMemoryBudgetBytes, 2).Should().Be((2, 8192L));
+
+        // Fewer pairs than two groups need: one worker, as before the budget counted the copies.
+        ActiveUnitPasses.Plan(24, 10, 40, 170, 386, 64 << 10, 2).Should().Be((1, 40L));
+    }
+
+    [Fact]
+    public void The_budget_decides_between_the_active_unit_pass_and_the_chunked_path_and_both_equal_the_literal_path()
+    {
+        // 20 → 300 (ReLU) → 300 → 3: W₂ᵀ alone is 361 KB. At 64 KiB the chunked path runs (no multiply-adds of the
+        // active-unit pass); at 1 MiB one worker fits (The_budget_plan_...), and the pass runs. Both equal the literal path.
+        var saved = XwpRuntime.Threads;
+        try
+        {
+            XwpRuntime.Threads = Math.Min(2, XwpRuntime.MaxThreads);
+            using var model = TinyNets.RandomTrained([20, 300, 300, 3], 41, noise: 0.2);
+            using var x = TinyNets.SparseInputs(6, 20, 42);
+            using var targets = tensor(new long[] { 0, 1, 2, 0, 1, 2 });
+            using var literal = model.Explain(x).For(targets).Using(Attributions.Xwp(new XwpOptions { Algorithm = XwpAlgorithm.RowSwap })).Compute();
+            model.FirstLayer.NextLinear.Should().NotBeNull();
+            foreach (var (budget, activePass) in new[] { (64L << 10, false), (1L << 20, true) })
+            {
+                var before = Interlocked.Read(ref ActiveUnitPasses.MultiplyAdds);
+                using var map = model.Explain(x).For(targets).Using(Attributions.Xwp(new XwpOptions { MemoryBudgetBytes = budget })).Compute();
+                var work = Interlocked.Read(ref ActiveUnitPasses.MultiplyAdds) - before;
+                if (activePass)
+                {
+                    work.Should().BePositive($"the pass fits {budget} bytes");
+                }
+                else
+                {
+                    work.Should().Be(0, $"W₂ᵀ's copies do not fit {budget} bytes");
+                }
+
+                TensorAssert.Close(map, literal, 2e-6);
+            }
+
+            using var nonzero = literal.ne(0).sum();
+            nonzero.item<long>().Should().BePositive();
         }
         finally
         {

@@ -54,32 +54,102 @@ internal static class ActiveUnitPasses
     }
 
     /// <summary>
-    /// Writes every pair's score into <see cref="Job.ResultFlat"/> at its position <see cref="Job.Flat"/>:
-    /// <c>Scale · Σ_n I_n (reference_n − f_n)</c> for the given indicators, or every class's score when there are none.
+    /// Bytes of one worker's buffers for groups of <paramref name="group"/> pairs: its rows of one run
+    /// (<c>min(RunRows, group) · (H + 1)</c> floats and 16 of padding), its packed copy of W₂ᵀ's active rows and b₂
+    /// (<c>(H + 1) · H2</c> floats), its L₂ outputs (<c>group · H2</c> floats), and the group's pass through the rest
+    /// (<paramref name="restRowBytes"/> per pair, as the chunked path counts a row).
     /// </summary>
-    /// <param name="job">The pairs and what to compute for them.</param>
-    /// <param name="maxGroupPairs">At most this many pairs per group (from the memory budget).</param>
-    /// <param name="cancellationToken">Checked before every group.</param>
-    public static void Run(Job job, long maxGroupPairs, CancellationToken cancellationToken)
+    internal static long WorkerBytes(long hidden, long outputs, long group, long restRowBytes) =>
+        (sizeof(float) * ((Math.Min(RunRows, group) * (hidden + 1)) + 16 + ((hidden + 1) * outputs) + (group * outputs))) + (group * restRowBytes);
+
+    /// <summary>
+    /// How the pass fits the memory budget: the workers (at most <paramref name="threads"/>) and the pairs per group,
+    /// such that the shared W₂ᵀ and b₂ copies (<c>(H + 1) · H2</c> floats) and every worker's buffers
+    /// (<see cref="WorkerBytes"/>) stay within <paramref name="budgetBytes"/>. As many workers as fit, each with the largest
+    /// group that fits (at most <see cref="GroupPairs"/>, <paramref name="pairs"/> and <paramref name="chunkRows"/>); null when even one worker with
+    /// groups of one pair does not fit, and the chunked path, which needs none of these buffers, runs instead.
+    /// </summary>
+    /// <param name="hidden">H, the first layer's units.</param>
+    /// <param name="outputs">H2, L₂'s outputs.</param>
+    /// <param name="pairs">The pairs to compute.</param>
+    /// <param name="chunkRows">The rows of one chunk of the chunked path for this budget: the most pairs per group.</param>
+    /// <param name="restRowBytes">Bytes of one pair's pass through the rest of the network.</param>
+    /// <param name="budgetBytes">The memory budget of the whole pass.</param>
+    /// <param name="threads">Torch's thread count: the most workers.</param>
+    internal static (int Workers, long Group)? Plan(long hidden, long outputs, long pairs, long chunkRows, long restRowBytes, long budgetBytes, int threads)
     {
-        var pairs = job.Image.shape[0];
-        var group = Math.Clamp(maxGroupPairs, 1, GroupPairs);
-        var groups = (pairs + group - 1) / group;
-        if (groups == 0)
+        var shared = sizeof(float) * (hidden + 1) * outputs;
+        var most = Math.Clamp(Math.Min(pairs, chunkRows), 1, GroupPairs);
+        for (var workers = (int)Math.Clamp(Math.Min(threads, pairs), 1, int.MaxValue); workers >= 1; workers--)
         {
-            return;
+            bool Fits(long group) => shared + (workers * WorkerBytes(hidden, outputs, group, restRowBytes)) <= budgetBytes;
+            if (!Fits(1))
+            {
+                continue;
+            }
+
+            // The largest group that fits (WorkerBytes grows with the group).
+            long low = 1, high = most;
+            while (low < high)
+            {
+                var mid = low + ((high - low + 1) / 2);
+                if (Fits(mid))
+                {
+                    low = mid;
+                }
+                else
+                {
+                    high = mid - 1;
+                }
+            }
+
+            // More workers than groups would idle: fewer workers may then take larger groups.
+            var groups = (pairs + low - 1) / low;
+            if (groups >= workers || workers == 1)
+            {
+                return (workers, low);
+            }
         }
 
+        return null;
+    }
+
+    /// <summary>
+    /// Writes every pair's score into <see cref="Job.ResultFlat"/> at its position <see cref="Job.Flat"/>:
+    /// <c>Scale · Σ_n I_n (reference_n − f_n)</c> for the given indicators, or every class's score when there are none.
+    /// Returns false, having done nothing, when the pass's buffers do not fit the budget (<see cref="Plan"/>).
+    /// </summary>
+    /// <param name="job">The pairs and what to compute for them.</param>
+    /// <param name="chunkRows">The rows of one chunk of the chunked path for this budget: the most pairs per group.</param>
+    /// <param name="restRowBytes">Bytes of one pair's pass through the rest of the network.</param>
+    /// <param name="budgetBytes">The memory budget of the whole pass, every worker's buffers included.</param>
+    /// <param name="cancellationToken">Checked before every group.</param>
+    /// <returns>Whether the pass ran.</returns>
+    public static bool Run(Job job, long chunkRows, long restRowBytes, long budgetBytes, CancellationToken cancellationToken)
+    {
+        var pairs = job.Image.shape[0];
+        if (pairs == 0)
+        {
+            return true;
+        }
+
+        var threads = get_num_threads();
+        if (Plan(job.Start.shape[1], job.Next.Weight.shape[0], pairs, chunkRows, restRowBytes, budgetBytes, threads) is not { } plan)
+        {
+            return false;
+        }
+
+        var (workers, group) = plan;
+
+        var groups = (pairs + group - 1) / group;
         using var w2t = job.Next.Weight.detach().t().contiguous();
         using var bias = job.Next.Bias is { } b ? b.detach().contiguous() : zeros(w2t.shape[1]);
         var shared = new Shared(job, w2t, bias, group, groups);
-        var threads = get_num_threads();
-        var workers = (int)Math.Min(threads, groups);
         if (workers <= 1)
         {
             // One worker: torch keeps its threads for every product.
             Worker(shared, cancellationToken);
-            return;
+            return true;
         }
 
         ExceptionDispatchInfo? failure = null;
@@ -110,6 +180,7 @@ internal static class ActiveUnitPasses
         }
 
         failure?.Throw();
+        return true;
     }
 
     private static unsafe void Worker(Shared s, CancellationToken cancellationToken)

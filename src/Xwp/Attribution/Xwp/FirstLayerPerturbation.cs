@@ -98,17 +98,23 @@ internal static class FirstLayerPerturbation
         var flat = image.mul(features).add(feature);
         var factors = x.reshape(-1).index_select(0, flat).mul_(direction).contiguous();
         var pairs = nonzero.shape[0];
-        var chunk = Math.Min(model.ChunkRows(memoryBudgetBytes), Math.Max(1, pairs));
+        var budgetRows = model.ChunkRows(memoryBudgetBytes);
+        var chunk = Math.Min(budgetRows, Math.Max(1, pairs));
         var resultFlat = indicator is null ? result.view(-1, classes) : result.view(-1);
         var scale = perturbation == Perturbation.KeepFeature && sign == ComplementSign.ByItself ? -1.0 : 1.0;
 
         var afterReLU = model.RestAfterReLU;
-        if (afterReLU is not null && model.NextLinear is { } next && ActiveUnitPasses.Applies(start, deltaT, next))
-        {
+        // The active-unit pass when its buffers (a W₂ᵀ copy per worker among them) fit the budget with the rows: a chunk
+        // row costs what ChunkRows counts, within the CPU cap the rank-1 chunks have (the pass runs on the CPU only).
+        var restRowBytes = (Math.Min(memoryBudgetBytes, ForwardChunks.CpuRank1ChunkBytes) + budgetRows - 1) / budgetRows;
+        if (afterReLU is not null && model.NextLinear is { } next && ActiveUnitPasses.Applies(start, deltaT, next) &&
             ActiveUnitPasses.Run(
                 new ActiveUnitPasses.Job(start, deltaT, image, feature, factors, flat, next, raw => model.ToOutputs(raw, space), reference, indicator, scale, resultFlat),
-                chunk,
-                cancellationToken);
+                budgetRows,
+                restRowBytes,
+                memoryBudgetBytes,
+                cancellationToken))
+        {
             return indicator is null ? result.permute(0, 2, 1).contiguous() : result;
         }
 

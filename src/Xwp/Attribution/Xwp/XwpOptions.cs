@@ -17,7 +17,9 @@ public sealed record XwpOptions
 
     /// <summary>
     /// Upper bound on the temporary memory of one chunk of (image, feature) pairs in the rank-1 path,
-    /// in bytes. Results do not depend on it. Default <see cref="DefaultMemoryBudgetBytes"/>.
+    /// in bytes; on the CPU's pass over the units a ReLU leaves active, of the whole pass, every worker's copy of
+    /// the second Linear layer's weight included (fewer workers, or the chunked path, when they do not fit).
+    /// Results do not depend on it. Default <see cref="DefaultMemoryBudgetBytes"/>.
     /// </summary>
     public long MemoryBudgetBytes { get; init; } = DefaultMemoryBudgetBytes;
 

@@ -12,7 +12,10 @@ public sealed record XwpComplementOptions
     /// <summary>Which reading of eq. (5): <see cref="ComplementSign.ByItself"/> (default) or <see cref="ComplementSign.Literal"/>.</summary>
     public ComplementSign Sign { get; init; } = ComplementSign.ByItself;
 
-    /// <summary>Upper bound on the temporary memory of one chunk in the rank-1 path, in bytes. Default 256 MiB.</summary>
+    /// <summary>
+    /// Upper bound on the temporary memory of one chunk in the rank-1 path, in bytes, as <see cref="XwpOptions.MemoryBudgetBytes"/>
+    /// (the CPU's active-unit pass counts every worker's buffers in it). Default 256 MiB.
+    /// </summary>
     public long MemoryBudgetBytes { get; init; } = XwpOptions.DefaultMemoryBudgetBytes;
 
     /// <summary>Checks every option.</summary>
