@@ -37,6 +37,22 @@ public class ChainLrpTests
     }
 
     [Fact]
+    public void The_epsilon_rule_on_a_sequential_mlp_equals_the_fcnn_path_bit_for_bit()
+    {
+        // Both run the ε-rule of a Linear layer as the same explicit products (the chain recomputes z with the layer's own linear).
+        using var fcnn = TinyNets.RandomTrained([20, 10, 8, 4], 193, noise: 0.3);
+        var chain = ExplainableModel.FromModule(fcnn.Module);
+        using var x = TinyNets.SparseInputs(6, 20, 194);
+        using var targets = tensor(new long[] { 0, 1, 2, 3, 0, 1 });
+        using var fast = fcnn.Explain(x).For(targets).Using(Attributions.Lrp()).ComputeExplanation();
+        using var generic = chain.Explain(x).For(targets).Using(Attributions.Lrp()).ComputeExplanation();
+        TensorAssert.Identical(generic.Map, fast.Map);
+        TensorAssert.Identical(generic.Diagnostics["conservation_gap"], fast.Diagnostics["conservation_gap"]);
+        using var nonzero = fast.Map.ne(0).sum();
+        nonzero.item<long>().Should().BeGreaterThan(20);
+    }
+
+    [Fact]
     public void The_epsilon_rule_equals_captums_lrp_on_a_cnn_with_batchnorm_pooling_and_dropout()
     {
         // make_fixtures.py: Conv 1→3 3×3, BatchNorm2d (eval, non-default statistics), ReLU, MaxPool 2, Conv 3→4 2×2,

@@ -74,7 +74,7 @@ internal static class ChainLrp
             {
                 Flatten => relevance.reshape(x.shape),
                 ReLU or LeakyReLU or Dropout or Identity => relevance,
-                Linear linear => Weighted(rules[--k], x, relevance, options.Epsilon, (v, w, b) => F.linear(v, w, b), linear.weight!, linear.bias, linear.call),
+                Linear linear => LinearRule(rules[--k], x, relevance, options.Epsilon, linear),
                 Conv2d conv => Weighted(rules[--k], x, relevance, options.Epsilon, Convolution(conv, i), conv.weight!, conv.bias, conv.call),
                 _ => Rule(x, relevance, options.Epsilon, layer.call),
             };
@@ -100,6 +100,23 @@ internal static class ChainLrp
         }
 
         return (v, w, b) => F.conv2d(v, w, b, conv.stride, conv.padding, conv.dilation, conv.groups);
+    }
+
+    /// <summary>
+    /// A Linear layer's rule. The ε-rule runs as explicit products (<see cref="LrpAttribution.Epsilon"/>, as on an
+    /// <see cref="Fcnn"/>): <c>z = a Wᵀ + b</c>, <c>R_in = a ⊙ ((R / (z ± ε)) · W)</c>. Autograd's gradient of <c>Σ z · s</c>
+    /// is this <c>s · W</c>, so the result is <see cref="Rule"/>'s, without a graph per layer.
+    /// </summary>
+    private static Tensor LinearRule(LrpRule rule, Tensor a, Tensor relevance, double epsilon, Linear linear)
+    {
+        if (rule != LrpRule.Epsilon)
+        {
+            return Weighted(rule, a, relevance, epsilon, (v, w, b) => F.linear(v, w, b), linear.weight!, linear.bias, linear.call);
+        }
+
+        using var noGrad = no_grad();
+        var weight = linear.weight!.detach();
+        return LrpAttribution.Epsilon(a, weight, F.linear(a, weight, linear.bias?.detach()), relevance, epsilon);
     }
 
     /// <summary>A Linear or Conv2d layer's rule; <paramref name="op"/> applies the layer with given weights, <paramref name="layer"/> as it is.</summary>
