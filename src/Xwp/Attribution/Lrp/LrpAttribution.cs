@@ -152,16 +152,23 @@ internal sealed class LrpAttribution(LrpOptions options) : AttributionMethod
     }
 
     /// <summary>
-    /// The ε-rule <c>R_in = a ⊙ ((R / (z + ε·sign z)) · W)</c>, sign(0) = +1, in four passes over z and one division:
-    /// the stabiliser <c>±ε</c> is <c>[z ≥ 0]·2ε − ε</c> (exactly ±ε in float32: 2ε is ε scaled by a power of two), added to z.
-    /// For ε &gt; 0 the denominator is never 0 (it lies at or beyond ±ε), so the zero guard of <see cref="Ratio"/> is left out.
+    /// The ε-rule <c>R_in = a ⊙ ((R / (z + ε·sign z)) · W)</c>, sign(0) = +1. When ε is a normal float32 number (and 2ε
+    /// is one too), the stabiliser <c>±ε</c> is <c>[z ≥ 0]·2ε − ε</c>, exactly ±ε (2ε is ε scaled by a power of two), added
+    /// to z in place; the denominator then lies at or beyond ±ε, never at 0, so the zero guard of <see cref="Ratio"/>,
+    /// the slowest step, is left out. Otherwise (ε = 0 or subnormal, or 2ε beyond float32) the stabiliser is
+    /// <c>(2·[z ≥ 0] − 1)·ε</c> and a denominator of 0 passes no relevance.
     /// </summary>
     internal static Tensor Epsilon(Tensor a, Tensor weight, Tensor z, Tensor relevance, double epsilon)
     {
-        var stabilised = z.ge(0).to(z.dtype).mul_(2 * epsilon).sub_(epsilon).add_(z);
-        var s = epsilon > 0 ? relevance.div(stabilised) : Ratio(relevance, stabilised);
+        var sign = z.ge(0).to(z.dtype);
+        var s = epsilon is >= MinNormalSingle and <= float.MaxValue / 2
+            ? relevance.div(sign.mul_(2 * epsilon).sub_(epsilon).add_(z))
+            : Ratio(relevance, z.add(sign.mul_(2).sub_(1).mul_(epsilon)));
         return s.matmul(weight).mul_(a);
     }
+
+    /// <summary>The smallest normal float32 number, 2⁻¹²⁶.</summary>
+    private const double MinNormalSingle = 1.1754943508222875e-38;
 
     /// <summary>
     /// αβ with the contributions <c>z_jk = a_j w_kj</c> split by sign: with <c>a = a⁺ + a⁻</c> and
