@@ -112,8 +112,7 @@ internal sealed class ReluChainGradient
             // then back through the last Linear layer (grad · W, as addmm's backward).
             var target = targets.unsqueeze(1);
             var p = logits.softmax(-1);
-            gradient = zeros_like(logits).scatter_(1, target, ones(target.shape, dtype: logits.dtype, device: logits.device))
-                .sub_(p.gather(1, target)).mul_(p).mm(_weights[layers - 1]);
+            gradient = F.one_hot(targets, logits.shape[1]).sub(p.gather(1, target)).mul_(p).mm(_weights[layers - 1]);
         }
         else
         {
