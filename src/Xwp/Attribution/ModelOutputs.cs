@@ -141,16 +141,9 @@ internal static class ModelOutputs
     /// independent, so one backward pass of the sum serves all). An <see cref="Fcnn"/>'s forward function never
     /// writes to its argument, so it gets the detached inputs without the copy. With <paramref name="predictTargets"/>
     /// the targets are first overwritten with the predicted classes: the argmax of the same forward pass's outputs.
-    /// A chain of Linear and ReLU layers gets the same values without autograd (<see cref="ReluChainGradient"/>).
     /// </summary>
     public static Tensor TargetGradient(ExplainableModel model, Tensor inputs, Tensor targets, OutputSpace space, bool predictTargets = false)
     {
-        if (ReluChainGradient.Of(model, inputs) is { } chain)
-        {
-            // A chain of Linear and ReLU layers: the same products without autograd (docs/methods.md#gradients-of-relu-chains).
-            return chain.TargetGradient(model, inputs, targets, space, predictTargets);
-        }
-
         using var grad = enable_grad();
         var detached = inputs.detach();
         var x = (model is Fcnn ? detached : detached.clone()).requires_grad_(true);
