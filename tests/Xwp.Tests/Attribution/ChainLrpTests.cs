@@ -37,6 +37,42 @@ public class ChainLrpTests
     }
 
     [Fact]
+    public void The_epsilon_rule_on_a_sequential_mlp_equals_the_fcnn_path_bit_for_bit()
+    {
+        // Both run the ε-rule of a Linear layer as the same explicit products (the chain recomputes z with the layer's own linear).
+        using var fcnn = TinyNets.RandomTrained([20, 10, 8, 4], 193, noise: 0.3);
+        var chain = ExplainableModel.FromModule(fcnn.Module);
+        using var x = TinyNets.SparseInputs(6, 20, 194);
+        using var targets = tensor(new long[] { 0, 1, 2, 3, 0, 1 });
+        using var fast = fcnn.Explain(x).For(targets).Using(Attributions.Lrp()).ComputeExplanation();
+        using var generic = chain.Explain(x).For(targets).Using(Attributions.Lrp()).ComputeExplanation();
+        TensorAssert.Identical(generic.Map, fast.Map);
+        TensorAssert.Identical(generic.Diagnostics["conservation_gap"], fast.Diagnostics["conservation_gap"]);
+        using var nonzero = fast.Map.ne(0).sum();
+        nonzero.item<long>().Should().BeGreaterThan(20);
+    }
+
+    [Fact]
+    public void An_in_place_activation_after_a_linear_layer_does_not_change_the_relevance()
+    {
+        // The chain reuses a Linear layer's output from the forward pass as z unless a later layer may have overwritten it.
+        // An in-place LeakyReLU turns z < 0 into 0.01·z in that tensor; reused, it would divide R = 0.01·z·c by 0.01·z − ε
+        // instead of z − ε (100× the relevance of those units), so equality with the Fcnn path shows z was computed again.
+        using var fcnn = TinyNets.RandomTrained([20, 10, 8, 4], 195, noise: 0.3, activation: Activation.LeakyReLU, slope: 0.01);
+        var linears = fcnn.Module.children().OfType<TorchSharp.Modules.Linear>().ToArray();
+        using var inPlace = nn.Sequential(
+            ("0", linears[0]), ("1", nn.LeakyReLU(0.01, inplace: true)), ("2", linears[1]), ("3", nn.LeakyReLU(0.01, inplace: true)), ("4", linears[2]));
+        var chain = ExplainableModel.FromModule(inPlace);
+        using var x = TinyNets.SparseInputs(6, 20, 196);
+        using var targets = tensor(new long[] { 0, 1, 2, 3, 0, 1 });
+        using var fast = fcnn.Explain(x).For(targets).Using(Attributions.Lrp()).Compute();
+        using var generic = chain.Explain(x).For(targets).Using(Attributions.Lrp()).Compute();
+        TensorAssert.Identical(generic, fast);
+        using var negative = fcnn.Trained.FirstLayer(x).lt(0).sum();
+        negative.item<long>().Should().BeGreaterThan(0, "some first-layer units must be negative for the in-place activation to matter");
+    }
+
+    [Fact]
     public void The_epsilon_rule_equals_captums_lrp_on_a_cnn_with_batchnorm_pooling_and_dropout()
     {
         // make_fixtures.py: Conv 1→3 3×3, BatchNorm2d (eval, non-default statistics), ReLU, MaxPool 2, Conv 3→4 2×2,

@@ -46,6 +46,26 @@ public class LrpTests
         TensorAssert.Close(explanation.Diagnostics[Gap], [-0.5f], 1e-6);
     }
 
+    // ThreeTwoTwo at x = [0, 1, 1]: z¹ = [0 + 2 + 0, 0 + 1 − 1 − 1] = [2, −1], a¹ = [2, 0], logits = [2, 0].
+    // ε = 0: a denominator of exactly 0 passes no relevance. ε = 1e-45 (subnormal in float32, so 2ε is not exactly 2·ε)
+    // takes the same guarded path and vanishes next to every z here: the same values.
+    //   target 0: R_out = [2, 0]; identity layer: s = [2/2, 0 (z = 0)] = [1, 0], R¹ = [2, 0] ⊙ [1, 0] = [2, 0];
+    //             first layer: s = [2/2, 0/(−1)] = [1, 0], sᵀW = [1, 2, 0], R = [0, 1, 1] ⊙ [1, 2, 0] = [0, 2, 0]; gap 2 − 2 = 0.
+    //   target 1: R_out = [0, logit₁ = 0]: every relevance is 0 (0/0 would be NaN without the guard); gap 0.
+    // ε = 1e38 (2ε is beyond float32): every denominator is ±1e38, so the relevance is ~1e-38 and the gap is −logit.
+    [Theory]
+    [InlineData(0.0, new float[] { 0, 2, 0, 0, 0, 0 }, new float[] { 0, 0 })]
+    [InlineData(1e-45, new float[] { 0, 2, 0, 0, 0, 0 }, new float[] { 0, 0 })]
+    [InlineData(1e38, new float[] { 0, 0, 0, 0, 0, 0 }, new float[] { -2, 0 })]
+    public void Epsilon_outside_the_normal_float_range_keeps_the_zero_guard(double epsilon, float[] map, float[] gap)
+    {
+        using var model = TinyNets.ThreeTwoTwo();
+        using var x = tensor(new float[] { 0, 1, 1, 0, 1, 1 }, [2, 3]);
+        using var explanation = model.Explain(x).For(0, 1).Using(Attributions.Lrp(new LrpOptions { Epsilon = epsilon })).ComputeExplanation();
+        TensorAssert.Close(explanation.Map, map, 1e-6);
+        TensorAssert.Close(explanation.Diagnostics[Gap], gap, 1e-6);
+    }
+
     public static TheoryData<LrpOptions, float[], float> PositiveRuleCases => new()
     {
         // x = [0, 3, 1], target 1: z¹ = [0 + 6 + 0, 0 + 3 − 1 − 1] = [6, 1], a¹ = [6, 1], logits [6, 1], R_out = [0, 1].

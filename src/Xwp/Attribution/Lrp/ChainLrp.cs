@@ -74,7 +74,7 @@ internal static class ChainLrp
             {
                 Flatten => relevance.reshape(x.shape),
                 ReLU or LeakyReLU or Dropout or Identity => relevance,
-                Linear linear => Weighted(rules[--k], x, relevance, options.Epsilon, (v, w, b) => F.linear(v, w, b), linear.weight!, linear.bias, linear.call),
+                Linear linear => LinearRule(rules[--k], x, relevance, options.Epsilon, linear, IntactOutput(layers, inputs, a, i)),
                 Conv2d conv => Weighted(rules[--k], x, relevance, options.Epsilon, Convolution(conv, i), conv.weight!, conv.bias, conv.call),
                 _ => Rule(x, relevance, options.Epsilon, layer.call),
             };
@@ -100,6 +100,35 @@ internal static class ChainLrp
         }
 
         return (v, w, b) => F.conv2d(v, w, b, conv.stride, conv.padding, conv.dilation, conv.groups);
+    }
+
+    /// <summary>
+    /// The output of layer <paramref name="i"/> as the forward pass computed it, when nothing after it can have overwritten
+    /// it: it is the chain's <paramref name="output"/>, or the next layer is a ReLU or LeakyReLU that is not in place (it
+    /// returns a new tensor, and no later layer sees this one); null otherwise (e.g. an in-place ReLU, or a Dropout that
+    /// hands its input on).
+    /// </summary>
+    private static Tensor? IntactOutput(IReadOnlyList<nn.Module<Tensor, Tensor>> layers, Tensor[] inputs, Tensor output, int i) =>
+        i == layers.Count - 1 ? output
+        : layers[i + 1] is ReLU { inplace: false } or LeakyReLU { inplace: false } ? inputs[i + 1]
+        : null;
+
+    /// <summary>
+    /// A Linear layer's rule. The ε-rule runs as explicit products (<see cref="LrpAttribution.Epsilon"/>, as on an
+    /// <see cref="Fcnn"/>): <c>z = a Wᵀ + b</c>, <c>R_in = a ⊙ ((R / (z ± ε)) · W)</c>. Autograd's gradient of <c>Σ z · s</c>
+    /// is this <c>s · W</c>, so the result is <see cref="Rule"/>'s, without a graph per layer. <paramref name="z"/> is the
+    /// layer's output from the forward pass when it is intact (<see cref="IntactOutput"/>), which saves computing it again.
+    /// </summary>
+    private static Tensor LinearRule(LrpRule rule, Tensor a, Tensor relevance, double epsilon, Linear linear, Tensor? z)
+    {
+        if (rule != LrpRule.Epsilon)
+        {
+            return Weighted(rule, a, relevance, epsilon, (v, w, b) => F.linear(v, w, b), linear.weight!, linear.bias, linear.call);
+        }
+
+        using var noGrad = no_grad();
+        var weight = linear.weight!.detach();
+        return LrpAttribution.Epsilon(a, weight, z ?? F.linear(a, weight, linear.bias?.detach()), relevance, epsilon);
     }
 
     /// <summary>A Linear or Conv2d layer's rule; <paramref name="op"/> applies the layer with given weights, <paramref name="layer"/> as it is.</summary>
