@@ -84,7 +84,7 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
                                 average-drop (removal, the paper's), increase-in-confidence and sparseness higher is better.
                                 sparseness (Gini of |a|) and complexity (entropy of |a|/sum|a|) read the maps only;
                                 max-sensitivity and randomisation re-run --method (docs/methods.md#max-sensitivity,
-                                docs/methods.md#model-parameter-randomisation); randomisation needs an Xwp FCNN
+                                docs/methods.md#model-parameter-randomisation); randomisation redraws the Linear/Conv layers
           --method              the attribution method that made the maps (every map given), with the flags and
                                 --output-space of `xwp explain`; needed by max-sensitivity and randomisation
           --sensitivity-radius  half-width of the uniform L-infinity noise (default 0.02, as Captum)
@@ -213,11 +213,6 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
 
         var model = modelArgs.Load();
         using var owner = model as IDisposable;
-        if (metricNames.Contains("randomisation") && model is not Fcnn)
-        {
-            throw new UsageException("--metrics randomisation redraws the layers of an Xwp FCNN (--model, or --initial/--trained); a --torchscript model's parameters cannot be redrawn.");
-        }
-
         using var inputs = ModelArguments.ReadInputs(inputsPath, model);
         var classes = Xwp.Attribution.ModelOutputs.ClassCount(model, inputs);
         if (limit > inputs.shape[0])

@@ -11,7 +11,9 @@ namespace Xwp.Evaluation;
 /// <see cref="Fcnn"/> with L linear layers, step k (1 … L) replaces the trained weights and biases θ of the
 /// top k layers by draws from PyTorch's <c>nn.Linear</c> initialisation, <c>U(±1/√fan_in)</c>, seeded per
 /// layer; the initial snapshot θ⁰ stays as it is (so XWP and XWP^c see a model "trained" from θ⁰ to
-/// the randomised θ). The curve holds Spearman's |ρ| (mean ranks for ties) between the trained model's map
+/// the randomised θ). A TorchSharp or TorchScript module's L layers with a weight of two or more dimensions
+/// (Linear, Conv; in the order the module registers them) are redrawn the same way, in place, and restored after
+/// the batch (<see cref="CascadeInPlace"/>). The curve holds Spearman's |ρ| (mean ranks for ties) between the trained model's map
 /// and step k's map, at x = k/L; the value is its mean over the L steps. Lower is better: a map that
 /// ignores the parameters keeps |ρ| = 1. A constant map has no ranking: NaN (excluded).
 /// </summary>
@@ -85,46 +87,122 @@ internal sealed class ParameterRandomisation(AttributionMethod method, Parameter
 
     internal override MetricBatchScores ScoreBatch(MetricBatch batch)
     {
-        var model = batch.Model as Fcnn ?? throw new NotSupportedException(
-            $"The randomisation test re-initialises an Fcnn's layers; this model is a {batch.Model.GetType().Name}, whose parameters Xwp cannot redraw.");
         var rows = (int)batch.Inputs.shape[0];
-        var layers = model.Trained.Weights.Count;
         var original = Rows(batch.Maps);
-        var curves = new double[rows, layers];
-        for (var k = 1; k <= layers; k++)
+        double[,] curves;
+        if (batch.Model is Fcnn model)
         {
-            batch.CancellationToken.ThrowIfCancellationRequested();
-            using var randomised = Randomise(model, k, Options.Seed);
-            var builder = randomised.Explain(batch.Inputs.view([rows, .. batch.InputShape]))
-                .For(batch.Targets)
-                .Using(Method)
-                .WithCancellation(batch.CancellationToken);
-            if (Options.AttributionBatchSize is { } size)
+            var layers = model.Trained.Weights.Count;
+            curves = new double[rows, layers];
+            for (var k = 1; k <= layers; k++)
             {
-                builder = builder.WithBatchSize(size);
-            }
-
-            using var map = builder.Compute();
-            var randomisedRows = Rows(map.reshape(rows, -1));
-            for (var i = 0; i < rows; i++)
-            {
-                curves[i, k - 1] = Math.Abs(Correlation.Spearman(original[i], randomisedRows[i]));
+                batch.CancellationToken.ThrowIfCancellationRequested();
+                using var randomised = Randomise(model, k, Options.Seed);
+                Correlate(original, Explain(randomised, batch, rows), curves, k - 1);
             }
         }
+        else
+        {
+            curves = CascadeInPlace(batch, rows, original);
+        }
 
+        var steps = curves.GetLength(1);
         var values = new double[rows];
         for (var i = 0; i < rows; i++)
         {
             var sum = 0.0;
-            for (var k = 0; k < layers; k++)
+            for (var k = 0; k < steps; k++)
             {
                 sum += curves[i, k];
             }
 
-            values[i] = sum / layers;
+            values[i] = sum / steps;
         }
 
-        return new MetricBatchScores(tensor(values), tensor(curves.Cast<double>().ToArray(), [rows, layers]));
+        return new MetricBatchScores(tensor(values), tensor(curves.Cast<double>().ToArray(), [rows, steps]));
+    }
+
+    /// <summary>
+    /// The cascade on a TorchSharp or TorchScript module (<see cref="ExplainableModel.ParameterModule"/>): its layers with
+    /// a weight of two or more dimensions (<see cref="ParameterLayer.Of"/>, in registration order) are redrawn in place
+    /// from the top, layer l's weight and bias from <c>U(±1/√fan_in)</c> seeded by (seed, l) exactly as
+    /// <see cref="Randomise"/> draws an <see cref="Fcnn"/>'s layer l, and every parameter is restored afterwards, also
+    /// when explaining fails or is cancelled. An <see cref="XwpModel"/>'s θ⁰ is its own snapshot and stays.
+    /// </summary>
+    private double[,] CascadeInPlace(MetricBatch batch, int rows, double[][] original)
+    {
+        var module = batch.Model.ParameterModule ?? throw new NotSupportedException(
+            "The randomisation test redraws a model's parameters; this model is a forward function whose parameters Xwp cannot see. " +
+            "Wrap the module itself (ExplainableModel.FromModule or TorchScriptModel.Load), or use an Fcnn.");
+        using var scope = NewDisposeScope();
+        var layers = ParameterLayer.Of(module);
+        if (layers.Count == 0)
+        {
+            throw new NotSupportedException(
+                $"The randomisation test redraws the layers with a weight of two or more dimensions (Linear, Conv); the module ({module.GetType().Name}) has none.");
+        }
+
+        var saved = layers.Select(l => (Weight: l.Weight.detach().clone(), Bias: l.Bias?.detach().clone())).ToArray();
+        var curves = new double[rows, layers.Count];
+        try
+        {
+            for (var k = 1; k <= layers.Count; k++)
+            {
+                batch.CancellationToken.ThrowIfCancellationRequested();
+                var l = layers.Count - k;
+                var layer = layers[l];
+                var bound = 1.0 / Math.Sqrt(layer.FanIn);
+                using (no_grad())
+                using (var generator = Seeding.ForRow(Options.Seed, l))
+                {
+                    using var w = empty(layer.Weight.shape, float32).uniform_(-bound, bound, generator);
+                    layer.Weight.copy_(w);
+                    if (layer.Bias is { } bias)
+                    {
+                        using var b = empty(bias.shape, float32).uniform_(-bound, bound, generator);
+                        bias.copy_(b);
+                    }
+                }
+
+                Correlate(original, Explain(batch.Model, batch, rows), curves, k - 1);
+            }
+        }
+        finally
+        {
+            using var noGrad = no_grad();
+            for (var l = 0; l < layers.Count; l++)
+            {
+                layers[l].Weight.copy_(saved[l].Weight);
+                layers[l].Bias?.copy_(saved[l].Bias!);
+            }
+        }
+
+        return curves;
+    }
+
+    /// <summary>The method's maps of the batch on <paramref name="model"/>, one row of features per input.</summary>
+    private double[][] Explain(ExplainableModel model, MetricBatch batch, int rows)
+    {
+        var builder = model.Explain(batch.Inputs.view([rows, .. batch.InputShape]))
+            .For(batch.Targets)
+            .Using(Method)
+            .WithCancellation(batch.CancellationToken);
+        if (Options.AttributionBatchSize is { } size)
+        {
+            builder = builder.WithBatchSize(size);
+        }
+
+        using var map = builder.Compute();
+        return Rows(map.reshape(rows, -1));
+    }
+
+    /// <summary>Column <paramref name="step"/> of the curves: |Spearman ρ| between each input's original and randomised map.</summary>
+    private static void Correlate(double[][] original, double[][] randomised, double[,] curves, int step)
+    {
+        for (var i = 0; i < original.Length; i++)
+        {
+            curves[i, step] = Math.Abs(Correlation.Spearman(original[i], randomised[i]));
+        }
     }
 
     private static double[][] Rows(Tensor maps)

@@ -91,6 +91,13 @@ public abstract class ExplainableModel
     /// <summary>The exact FCNN parameters θ when the model is an <see cref="Fcnn"/>, for the fast paths; null otherwise.</summary>
     internal virtual FcnnSnapshot? FcnnParameters => null;
 
+    /// <summary>
+    /// The module whose parameters define the model (a TorchSharp module or a loaded TorchScript module), for the
+    /// randomisation test, which redraws them in place and restores them; null when the parameters are unknown
+    /// (a forward function) or the model is an <see cref="Fcnn"/> (randomised through its snapshots).
+    /// </summary>
+    internal virtual nn.Module? ParameterModule => null;
+
     /// <summary>The first Linear layer and its reference weight, for XWP and XWP^c; null when the model has none.</summary>
     internal virtual Attribution.Xwp.FirstLayerAccess? FirstLayer => null;
 

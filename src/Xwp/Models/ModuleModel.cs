@@ -30,6 +30,8 @@ internal sealed class ModuleModel : ExplainableModel
 
     public override Tensor Forward(Tensor inputs) => _module.call(inputs);
 
+    internal override nn.Module? ParameterModule => _module as nn.Module;
+
     /// <exception cref="InvalidOperationException">The module has a BatchNorm layer without running statistics (see <see cref="BatchStatistics"/>).</exception>
     internal override IDisposable BeginExplaining()
     {

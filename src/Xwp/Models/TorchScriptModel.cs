@@ -135,6 +135,8 @@ public sealed class TorchScriptModel : ExplainableModel, IDisposable
 
     internal override void ThrowIfNotReady() => ObjectDisposedException.ThrowIf(_disposed, this);
 
+    internal override nn.Module? ParameterModule => _disposed ? throw new ObjectDisposedException(nameof(TorchScriptModel)) : _module;
+
     /// <summary>The classes of the file's BatchNorm layers that keep no running statistics (see <see cref="Models.BatchStatistics"/>).</summary>
     internal IReadOnlyList<string> BatchStatisticsLayers { get; private init; } = [];
 

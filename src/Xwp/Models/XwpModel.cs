@@ -146,6 +146,9 @@ public sealed class XwpModel : ExplainableModel, IDisposable
 
     internal override FcnnSnapshot? FcnnParameters => null;
 
+    /// <summary>The inner model's module; the first layer's reference weight θ⁰ is a snapshot of its own and is not redrawn.</summary>
+    internal override nn.Module? ParameterModule => _inner.ParameterModule;
+
     internal override FirstLayerAccess FirstLayer => new(
         _first.Weight.detach(),
         _initial,

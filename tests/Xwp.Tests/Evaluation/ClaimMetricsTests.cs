@@ -212,15 +212,17 @@ public class ClaimMetricsTests
     }
 
     [Fact]
-    public void Randomisation_needs_an_fcnn()
+    public void Randomisation_redraws_a_modules_conv_and_linear_layers()
     {
+        // TinyConvNet has one Conv2d and one Linear layer: two steps, whatever their kinds.
         using var module = TinyConvNet.Create();
         var model = ExplainableModel.FromModule(module);
         using var ramp = TinyConvNet.Ramp();
         using var t = zeros(1, int64);
-        var method = Attributions.InputMagnitude();
-        FluentActions.Invoking(() => Metrics.ParameterRandomisation(method).Score(model, ramp, t, ramp))
-            .Should().Throw<NotSupportedException>().WithMessage("*Fcnn*");
+        var method = Attributions.InputXGradient();
+        using var maps = model.Explain(ramp).For(t).Using(method).Compute();
+        var result = Metrics.ParameterRandomisation(method).Score(model, ramp, t, maps);
+        result.Curves!.Should().ContainSingle().Which.Should().HaveCount(2);
     }
 }
 
