@@ -29,6 +29,7 @@ internal static partial class ExplainMethods
         [nameof(RiseOptions.GridSize)] = "--grid",
         [nameof(RiseOptions.Probability)] = "--probability",
         [nameof(RiseOptions.Masks)] = "--rise-masks",
+        [nameof(KernelShapOptions.Samples)] = "--samples",
     };
 
     /// <summary>
