@@ -16,7 +16,7 @@ public sealed record MaxSensitivityOptions
     /// <summary>The default number of perturbations per input: 10 (Captum's <c>n_perturb_samples</c>).</summary>
     public const int DefaultSamples = 10;
 
-    /// <summary>Half-width of the uniform noise added to every feature, in input units. Default <see cref="DefaultRadius"/>; finite and &gt; 0.</summary>
+    /// <summary>Half-width of the uniform noise added to every feature, in input units. Default <see cref="DefaultRadius"/>; &gt; 0 and at most <see cref="float.MaxValue"/> (the noise is float32).</summary>
     public double Radius { get; init; } = DefaultRadius;
 
     /// <summary>Perturbations per input; the value is the largest change over them. Default <see cref="DefaultSamples"/>; at least 1.</summary>
@@ -49,9 +49,10 @@ public sealed record MaxSensitivityOptions
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
     public void Validate()
     {
-        if (!(Radius > 0 && double.IsFinite(Radius)))
+        // The noise is drawn in float32: a radius beyond float32's range made libtorch's uniform_ fail ("from is out of bounds for float").
+        if (!(Radius > 0 && Radius <= float.MaxValue))
         {
-            throw new ArgumentOutOfRangeException(nameof(Radius), Radius, "The radius must be finite and greater than 0.");
+            throw new ArgumentOutOfRangeException(nameof(Radius), Radius, "The radius must be greater than 0 and at most float32's largest value (3.4e38): the noise is drawn in float32.");
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(Samples, 1, nameof(Samples));
