@@ -266,7 +266,8 @@ public sealed class NewUserFaultTests : IDisposable
     [InlineData("--fraction", "NaN", "--fraction must be a finite number, not 'NaN'.")]
     [InlineData("--sensitivity-samples", "0", "--sensitivity-samples must be an integer ≥ 1, not '0'.")]
     [InlineData("--sensitivity-radius", "Infinity", "--sensitivity-radius must be a finite number, not 'Infinity'.")]
-    [InlineData("--sensitivity-radius", "1e308", "--sensitivity-radius must be greater than 0 and at most 3.4e38 (the noise is float32), not 1E+308.")] // was exit 70: "from is out of bounds for float"
+    [InlineData("--sensitivity-radius", "1e308", "--sensitivity-radius must be greater than 0 and at most 1.7e38 (the float32 noise spans 2·radius), not 1E+308.")] // was exit 70: "from is out of bounds for float"
+    [InlineData("--sensitivity-radius", "3e38", "--sensitivity-radius must be greater than 0 and at most 1.7e38 (the float32 noise spans 2·radius), not 3E+38.")] // was exit 70: "to-from to exceed the limit"
     [InlineData("--threads", "0", "--threads must be an integer from 1 to")]
     public void Evaluate_refuses_a_numeric_option_out_of_range_naming_it_and_the_range(string flag, string value, string message)
     {
