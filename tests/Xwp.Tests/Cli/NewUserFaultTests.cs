@@ -282,6 +282,7 @@ public sealed class NewUserFaultTests : IDisposable
     [InlineData("bench-eval", "--budget-mb", "9999999999999999", "--budget-mb must be an integer from 1 to 8796093022207, not '9999999999999999'.")]
     [InlineData("bench-eval", "--repeat", "0", "--repeat must be an integer ≥ 1, not '0'.")]
     [InlineData("reproduce", "--epochs", "-1", "--epochs must be an integer ≥ 1, not '-1'.")]
+    [InlineData("reproduce", "--datasets", ",", "--datasets names no dataset; give one or more of fashion-mnist, tmnist-style, separated by commas.")] // was exit 1 "No dataset could be run."
     public void Other_commands_refuse_numeric_options_out_of_range(string command, string flag, string value, string message)
     {
         // 8796093022207 = long.MaxValue >> 20: the largest budget in MiB whose byte count fits a long.
