@@ -162,9 +162,10 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
             throw new UsageException("--curves-out needs deletion-auc or insertion-auc among --metrics.");
         }
 
-        if (!(sensitivity.Radius > 0))
+        if (!(sensitivity.Radius > 0 && sensitivity.Radius <= MaxSensitivityOptions.MaxRadius))
         {
-            throw new UsageException($"--sensitivity-radius must be greater than 0, not {sensitivity.Radius.ToString(CultureInfo.InvariantCulture)}.");
+            throw new UsageException(
+                $"--sensitivity-radius must be greater than 0 and at most 1.7e38 (the float32 noise spans 2·radius), not {sensitivity.Radius.ToString(CultureInfo.InvariantCulture)}.");
         }
 
         var needsMethod = metricNames.Where(MethodMetricNames.Contains).ToArray();

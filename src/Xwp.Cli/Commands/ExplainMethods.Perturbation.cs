@@ -29,6 +29,7 @@ internal static partial class ExplainMethods
         [nameof(RiseOptions.GridSize)] = "--grid",
         [nameof(RiseOptions.Probability)] = "--probability",
         [nameof(RiseOptions.Masks)] = "--rise-masks",
+        [nameof(KernelShapOptions.Samples)] = "--samples",
     };
 
     /// <summary>
@@ -98,7 +99,9 @@ internal static partial class ExplainMethods
     private static AttributionMethod Occlusion(OutputSpace space, PerturbationFlags flags)
     {
         var (baselineValue, baselinePath) = BaselineValueOrFile(flags.Baseline);
-        using var baseline = baselinePath is null ? null : NpyFile.Read(baselinePath);
+        // float32 whatever the file's dtype, as for SHAP and IG (an int64 file was refused here alone: "The baseline must be a floating-point tensor").
+        using var read = baselinePath is null ? null : NpyFile.Read(baselinePath);
+        using var baseline = read?.to(TorchSharp.torch.float32);
         if (baseline is not null)
         {
             InputFiles.CheckFinite(baseline, baselinePath!);

@@ -255,7 +255,7 @@ internal static partial class ExplainMethods
         if (ids.dtype is not (ScalarType.Int64 or ScalarType.Int32 or ScalarType.Byte))
         {
             throw new InvalidDataException(
-                $"--feature-mask '{path}' holds {ids.dtype.ToString().ToLowerInvariant()} values [{string.Join(", ", ids.shape)}]; it needs integer group ids (int64 or int32, e.g. np.save(path, ids.astype(np.int64))).");
+                $"--feature-mask '{path}' holds {ids.dtype.ToString().ToLowerInvariant()} values [{string.Join(", ", ids.shape)}]; it needs integer group ids (int64, int32 or uint8, e.g. np.save(path, ids.astype(np.int64))).");
         }
 
         return ids.numel() == 0
@@ -270,12 +270,28 @@ internal static partial class ExplainMethods
     public static InvalidDataException? FeatureMaskMismatch(ArgumentException e, Arguments args)
     {
         const string Option = nameof(KernelShapOptions.FeatureMask);
-        if (e.ParamName != Option || args.Optional("feature-mask") is not { } path)
+        if (e.ParamName != Option)
         {
             return null;
         }
 
         var text = FailureReport.WithoutParameter(e);
+        if (args.Optional("feature-mask") is not { } path)
+        {
+            // The mask came from --superpixel K over --image-shape (default 28,28): name those, not --feature-mask.
+            if (args.Optional("superpixel") is not { } superpixel)
+            {
+                return null;
+            }
+
+            var shape = args.Optional("image-shape") ?? "28,28";
+            var rest = text.StartsWith(Option, StringComparison.Ordinal) ? text[Option.Length..] : $": {text}";
+            return new InvalidDataException(
+                $"--superpixel {superpixel} tiles an --image-shape {shape} image{(args.Given("image-shape") ? "" : " (the default)")}, so its mask{rest} " +
+                "Pass the inputs' --image-shape H,W, or group the features with --feature-mask G.npy.",
+                e);
+        }
+
         return new InvalidDataException(
             text.StartsWith(Option, StringComparison.Ordinal) ? $"--feature-mask '{path}'{text[Option.Length..]}" : $"--feature-mask '{path}': {text}", e);
     }

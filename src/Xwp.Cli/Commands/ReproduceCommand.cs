@@ -45,6 +45,11 @@ internal sealed class ReproduceCommand : ICommand
     {
         var datasets = (args.Optional("datasets") ?? string.Join(",", KnownDatasets))
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (datasets.Length == 0)
+        {
+            throw new UsageException($"--datasets names no dataset; give one or more of {string.Join(", ", KnownDatasets)}, separated by commas.");
+        }
+
         foreach (var d in datasets)
         {
             if (!KnownDatasets.Contains(d))
@@ -123,7 +128,7 @@ internal sealed class ReproduceCommand : ICommand
 
         if (results.Count == 0)
         {
-            throw new InvalidOperationException("No dataset could be run.");
+            throw new InvalidOperationException("No dataset could be run: every dataset of --datasets was skipped (the warnings above say why).");
         }
 
         var files = Report.Write(settings, results, watch.Elapsed);

@@ -13,10 +13,13 @@ public sealed record MaxSensitivityOptions
     /// <summary>The default radius of the L∞ ball: 0.02 (Captum's <c>perturb_radius</c>).</summary>
     public const double DefaultRadius = 0.02;
 
+    /// <summary>The largest <see cref="Radius"/>: half of float32's largest value, so that the noise's width 2·radius is a float32.</summary>
+    public const double MaxRadius = float.MaxValue / 2.0;
+
     /// <summary>The default number of perturbations per input: 10 (Captum's <c>n_perturb_samples</c>).</summary>
     public const int DefaultSamples = 10;
 
-    /// <summary>Half-width of the uniform noise added to every feature, in input units. Default <see cref="DefaultRadius"/>; finite and &gt; 0.</summary>
+    /// <summary>Half-width of the uniform noise added to every feature, in input units. Default <see cref="DefaultRadius"/>; &gt; 0 and at most <see cref="MaxRadius"/>.</summary>
     public double Radius { get; init; } = DefaultRadius;
 
     /// <summary>Perturbations per input; the value is the largest change over them. Default <see cref="DefaultSamples"/>; at least 1.</summary>
@@ -49,9 +52,11 @@ public sealed record MaxSensitivityOptions
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
     public void Validate()
     {
-        if (!(Radius > 0 && double.IsFinite(Radius)))
+        // The noise is drawn in float32 over [−r, r]: libtorch's uniform_ refuses a width 2r beyond float32's range
+        // ("from is out of bounds for float", "to-from to exceed the limit").
+        if (!(Radius > 0 && Radius <= MaxRadius))
         {
-            throw new ArgumentOutOfRangeException(nameof(Radius), Radius, "The radius must be finite and greater than 0.");
+            throw new ArgumentOutOfRangeException(nameof(Radius), Radius, "The radius must be greater than 0 and at most 1.7e38 (the float32 noise spans 2·radius).");
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(Samples, 1, nameof(Samples));

@@ -221,9 +221,16 @@ public sealed class FirstLayerSnapshot : IDisposable
         }
 
         bool script;
-        using (var archive = ZipFile.OpenRead(path))
+        try
         {
+            using var archive = ZipFile.OpenRead(path);
             script = archive.Entries.Any(e => e.FullName.EndsWith("/constants.pkl", StringComparison.Ordinal));
+        }
+        catch (InvalidDataException e)
+        {
+            // The zip reader's own message ("End of Central Directory record could not be found.") names no file.
+            throw new InvalidDataException(
+                $"'{path}' starts like a zip archive (torch.save, TorchScript) but cannot be opened as one, e.g. because it is truncated: {e.Message}", e);
         }
 
         if (script)

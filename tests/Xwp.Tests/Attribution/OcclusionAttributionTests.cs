@@ -60,6 +60,16 @@ public class OcclusionAttributionTests
         AblationSets.Windows((28, 28), (4, 4), (2, 2)).Count.Should().Be(169);
     }
 
+    [Fact]
+    public void A_stride_longer_than_the_image_gives_the_first_and_the_last_window()
+    {
+        // 0 + int.MaxValue wrapped to a negative position in int arithmetic (`xwp explain --stride 2147483647,1`
+        // ended in an IndexOutOfRangeException, exit code 70); positions 0 and 28 − 4 = 24.
+        AblationSets.Positions(28, 4, int.MaxValue).Should().Equal(0, 24);
+        AblationSets.Positions(28, 28, int.MaxValue).Should().Equal(0);
+        AblationSets.Windows((28, 28), (4, 4), (int.MaxValue, 1)).Count.Should().Be(2 * 25);
+    }
+
     public static TheoryData<OutputSpace, bool> LiteralCases => new()
     {
         { OutputSpace.Probabilities, false },

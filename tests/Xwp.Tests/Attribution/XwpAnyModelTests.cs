@@ -271,6 +271,27 @@ public class XwpAnyModelTests
     }
 
     [Fact]
+    public void A_truncated_zip_snapshot_is_named_with_its_path()
+    {
+        // `xwp explain --torchscript model.pt --initial trunc.pt` printed only the zip reader's
+        // "End of Central Directory record could not be found.", without the file.
+        using var script = TorchScriptModel.Load(TorchScriptCommandTests.Fixture("xwp_mlp.pt"));
+        var path = Path.Combine(Path.GetTempPath(), $"xwp-{Guid.NewGuid():N}.pt");
+        try
+        {
+            var whole = File.ReadAllBytes(TorchScriptCommandTests.Fixture("xwp_mlp_init_state.pt"));
+            File.WriteAllBytes(path, whole[..(whole.Length / 2)]);
+            var act = () => FirstLayerSnapshot.Load(path, script);
+            act.Should().Throw<InvalidDataException>()
+                .WithMessage($"'{path}' starts like a zip archive (torch.save, TorchScript) but cannot be opened as one, e.g. because it is truncated: *");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Naming_a_later_linear_of_a_sequential_is_refused_even_when_its_input_size_matches()
     {
         // Layer '2' takes 4 values like the input does, but '0' runs before it.

@@ -38,6 +38,41 @@ public sealed class ExplainPerturbationMethodsTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("occlusion", "--window", "2,2")]
+    [InlineData("occlusion", "--window", "1,1")]
+    [InlineData("ig", "--steps", "8")]
+    public void An_integer_baseline_file_is_read_as_float32_by_every_method(string method, string flag, string value)
+    {
+        // An int64 --baseline file worked for ig and kernelshap but was refused by occlusion and feature ablation
+        // ("The baseline must be a floating-point tensor, got Int64."). Ids 0…11 as int64 equal the float32 baseline 0…11.
+        using var model = TinyNets.RandomTrained([12, 6, 3], 171);
+        var (modelPath, inputsPath, x) = Save(model, 172);
+        using (x)
+        using (var ints = arange(12, dtype: int64))
+        using (var floats = arange(12, dtype: float32))
+        {
+            var intPath = Path.Combine(_dir, "Bi.npy");
+            var floatPath = Path.Combine(_dir, "Bf.npy");
+            NpyFile.Write(intPath, ints);
+            NpyFile.Write(floatPath, floats);
+            string[] common = ["--model", modelPath, "--inputs", inputsPath, "--method", method, flag, value];
+            if (method == "occlusion" && value == "2,2")
+            {
+                common = [.. common, "--image-shape", "3,4", "--stride", "1,1"];
+            }
+
+            new ExplainCommand().Run(new Arguments([.. common, "--baseline", intPath, "--out", Path.Combine(_dir, "Ai.npy")])).Should().Be(0);
+            new ExplainCommand().Run(new Arguments([.. common, "--baseline", floatPath, "--out", Path.Combine(_dir, "Af.npy")])).Should().Be(0);
+
+            using var fromInts = NpyFile.Read(Path.Combine(_dir, "Ai.npy"));
+            using var fromFloats = NpyFile.Read(Path.Combine(_dir, "Af.npy"));
+            TensorAssert.Identical(fromInts, fromFloats);
+            using var scale = fromFloats.abs().max();
+            scale.item<float>().Should().BeGreaterThan(0f);
+        }
+    }
+
     [Fact]
     public void Rise_reads_its_masks_from_a_npy_file()
     {

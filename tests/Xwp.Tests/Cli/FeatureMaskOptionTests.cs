@@ -108,7 +108,7 @@ public sealed class FeatureMaskOptionTests : IDisposable
 
         code.Should().Be(FailureReport.Failed);
         errors.ToString().Should().Be(
-            $"xwp explain: --feature-mask '{P("G.npy")}' holds float32 values [12]; it needs integer group ids (int64 or int32, e.g. np.save(path, ids.astype(np.int64))).{Environment.NewLine}");
+            $"xwp explain: --feature-mask '{P("G.npy")}' holds float32 values [12]; it needs integer group ids (int64, int32 or uint8, e.g. np.save(path, ids.astype(np.int64))).{Environment.NewLine}");
         File.Exists(P("A.npy")).Should().BeFalse();
     }
 
@@ -127,6 +127,25 @@ public sealed class FeatureMaskOptionTests : IDisposable
         code.Should().Be(FailureReport.Failed);
         errors.ToString().Should().Be(
             $"xwp explain: --feature-mask '{P("G.npy")}' has shape [5] (5 ids); inputs [N, 12] need a mask that broadcasts to [12] or has 12 ids.{Environment.NewLine}");
+    }
+
+    [Fact]
+    public void Superpixels_that_do_not_fit_the_inputs_name_superpixel_and_the_image_shape_not_feature_mask()
+    {
+        // --superpixel 2 on the default 28×28 view of 12-feature rows said "--feature-mask: FeatureMask has shape [28, 28] …",
+        // an option the user never gave.
+        var (model, x) = Setup();
+        using var owner = model;
+        using var xs = x;
+        var errors = new StringWriter();
+
+        var code = FailureReport.Run(new ExplainCommand(), ["--model", P("m.xwp"), "--inputs", P("X.npy"), "--method", "kernelshap", "--superpixel", "2", "--out", P("A.npy")], errors);
+
+        code.Should().Be(FailureReport.Failed);
+        errors.ToString().Should().Be(
+            "xwp explain: --superpixel 2 tiles an --image-shape 28,28 image (the default), so its mask has shape [28, 28] (784 ids); " +
+            $"inputs [N, 12] need a mask that broadcasts to [12] or has 12 ids. Pass the inputs' --image-shape H,W, or group the features with --feature-mask G.npy.{Environment.NewLine}");
+        File.Exists(P("A.npy")).Should().BeFalse();
     }
 
     [Fact]

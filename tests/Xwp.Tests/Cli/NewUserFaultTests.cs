@@ -266,6 +266,8 @@ public sealed class NewUserFaultTests : IDisposable
     [InlineData("--fraction", "NaN", "--fraction must be a finite number, not 'NaN'.")]
     [InlineData("--sensitivity-samples", "0", "--sensitivity-samples must be an integer ≥ 1, not '0'.")]
     [InlineData("--sensitivity-radius", "Infinity", "--sensitivity-radius must be a finite number, not 'Infinity'.")]
+    [InlineData("--sensitivity-radius", "1e308", "--sensitivity-radius must be greater than 0 and at most 1.7e38 (the float32 noise spans 2·radius), not 1E+308.")] // was exit 70: "from is out of bounds for float"
+    [InlineData("--sensitivity-radius", "3e38", "--sensitivity-radius must be greater than 0 and at most 1.7e38 (the float32 noise spans 2·radius), not 3E+38.")] // was exit 70: "to-from to exceed the limit"
     [InlineData("--threads", "0", "--threads must be an integer from 1 to")]
     public void Evaluate_refuses_a_numeric_option_out_of_range_naming_it_and_the_range(string flag, string value, string message)
     {
@@ -280,6 +282,7 @@ public sealed class NewUserFaultTests : IDisposable
     [InlineData("bench-eval", "--budget-mb", "9999999999999999", "--budget-mb must be an integer from 1 to 8796093022207, not '9999999999999999'.")]
     [InlineData("bench-eval", "--repeat", "0", "--repeat must be an integer ≥ 1, not '0'.")]
     [InlineData("reproduce", "--epochs", "-1", "--epochs must be an integer ≥ 1, not '-1'.")]
+    [InlineData("reproduce", "--datasets", ",", "--datasets names no dataset; give one or more of fashion-mnist, tmnist-style, separated by commas.")] // was exit 1 "No dataset could be run."
     public void Other_commands_refuse_numeric_options_out_of_range(string command, string flag, string value, string message)
     {
         // 8796093022207 = long.MaxValue >> 20: the largest budget in MiB whose byte count fits a long.

@@ -331,7 +331,7 @@ public sealed class UserTrialFaultTests : IDisposable
 
         // The only dataset is skipped, so the run fails; the warning says which three files are missing, and where.
         FluentActions.Invoking(() => ReproduceCommand.Run(settings, new Xwp.Cli.Reproduction.PlainProgressSink(log, warnings: warnings), CancellationToken.None))
-            .Should().Throw<InvalidOperationException>();
+            .Should().Throw<InvalidOperationException>().WithMessage("No dataset could be run: every dataset of --datasets was skipped (the warnings above say why).");
 
         warnings.ToString().Trim().Should().Be(
             $"warning: Fashion-MNIST skipped: --fashion-mnist '{folder}' has no train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte " +

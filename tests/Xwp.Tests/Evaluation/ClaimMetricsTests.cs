@@ -103,6 +103,10 @@ public class ClaimMetricsTests
     {
         var method = Attributions.InputMagnitude();
         FluentActions.Invoking(() => Metrics.MaxSensitivity(method, new MaxSensitivityOptions { Radius = 0 })).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("Radius");
+        // Noise over [−r, r] whose width 2r is beyond float32's range cannot be drawn (libtorch: "from is out of bounds for float").
+        FluentActions.Invoking(() => Metrics.MaxSensitivity(method, new MaxSensitivityOptions { Radius = 1e308 })).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("Radius");
+        FluentActions.Invoking(() => Metrics.MaxSensitivity(method, new MaxSensitivityOptions { Radius = 3e38 })).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("Radius");
+        FluentActions.Invoking(() => Metrics.MaxSensitivity(method, new MaxSensitivityOptions { Radius = MaxSensitivityOptions.MaxRadius })).Should().NotThrow();
         FluentActions.Invoking(() => Metrics.MaxSensitivity(method, new MaxSensitivityOptions { Samples = 0 })).Should().Throw<ArgumentOutOfRangeException>().WithParameterName("Samples");
         using var model = TinyNets.ThreeTwoTwo();
         using var x = Inputs(2);

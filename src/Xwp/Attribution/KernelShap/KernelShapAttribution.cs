@@ -37,7 +37,17 @@ internal sealed class KernelShapAttribution(KernelShapOptions options) : Attribu
         var m = game.PlayerCount;
         var total = Options.Samples ?? DefaultSamples(m);
         var device = game.Device;
-        var (coalitions, weights) = m < 62 && (1L << m) <= total
+        var exact = m < 62 && (1L << m) <= total;
+
+        // Per coalition and player: the float64 sort keys, two int64 argsorts, the bool choice and its
+        // complement and the float32 design matrix, all held at once.
+        WorkingMemory.Require(
+            (exact ? (double)(1L << m) : total) * m * 30,
+            nameof(KernelShapOptions.Samples),
+            total,
+            $"KernelSHAP's {total} coalitions of {m} players",
+            "use fewer samples (the default is 2·players + 2048)");
+        var (coalitions, weights) = exact
             ? AllCoalitions(m)
             : SampledCoalitions(m, total - 2, Seeding.ForRow(Options.Seed, row));
         var z = coalitions.to(device);

@@ -130,9 +130,11 @@ internal sealed class AblationSets
     internal static List<int> Positions(int length, int window, int stride)
     {
         var positions = new List<int>();
-        for (var p = 0; p + window <= length; p += stride)
+
+        // In long: with a stride near int.MaxValue, p + stride would wrap to a negative position.
+        for (long p = 0; p + window <= length; p += stride)
         {
-            positions.Add(p);
+            positions.Add((int)p);
         }
 
         if (positions[^1] != length - window)

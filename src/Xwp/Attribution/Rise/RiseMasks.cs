@@ -17,11 +17,34 @@ internal static class RiseMasks
     public static float[] Generate(int count, int grid, double probability, (int Height, int Width) image, long seed)
     {
         var (height, width) = image;
-        var cellHeight = (height + grid - 1) / grid;
-        var cellWidth = (width + grid - 1) / grid;
+        var cellHeight = (int)((height + (long)grid - 1) / grid);
+        var cellWidth = (int)((width + (long)grid - 1) / grid);
         long upHeight = (grid + 1L) * cellHeight;
         long upWidth = (grid + 1L) * cellWidth;
         var pixels = (long)height * width;
+        if ((double)count * pixels > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(RiseOptions.MaskCount),
+                count,
+                $"{count} masks of {height}×{width} pixels are {(double)count * pixels:0.###e0} values, more than one array holds ({Array.MaxLength}); use fewer masks.");
+        }
+
+        // The masks (float32, twice: the array and its tensor), and per step of GenerationChunk masks the
+        // grid cells and their upsampled copy.
+        var chunk = (double)Math.Min(count, GenerationChunk);
+        WorkingMemory.Require(
+            (double)count * pixels * 8,
+            nameof(RiseOptions.MaskCount),
+            count,
+            $"RISE's {count} masks of {height}×{width} pixels",
+            "use fewer masks");
+        WorkingMemory.Require(
+            chunk * ((double)grid * grid + ((double)upHeight * upWidth) + (2.0 * pixels)) * 4,
+            nameof(RiseOptions.GridSize),
+            grid,
+            $"RISE's {grid}×{grid} grids, upsampled to {upHeight}×{upWidth} for {height}×{width} images,",
+            $"use a grid of at most {Math.Min(height, width)} cells per side (finer than the pixels changes nothing)");
         var masks = new float[count * pixels];
 
         using var scope = NewDisposeScope();

@@ -37,6 +37,15 @@ internal sealed class ShapleyValueSamplingAttribution(ShapleyValueSamplingOption
     private Tensor Estimate(CoalitionGame game, long row)
     {
         var m = game.PlayerCount;
+
+        // Per permutation and player: the float64 keys, the int64 orders, the float64 prefix values, path,
+        // marginal contributions and their scattered copy, all held at once.
+        WorkingMemory.Require(
+            (double)Options.Samples * m * 48,
+            nameof(ShapleyValueSamplingOptions.Samples),
+            Options.Samples,
+            $"Shapley value sampling's {Options.Samples} permutations of {m} players",
+            "use fewer samples (the default is 25)");
         var orders = Orders(m, Options.Samples, Options.Antithetic, Seeding.ForRow(Options.Seed, row)).to(game.Device);
         var samples = orders.shape[0];
         var inner = game.PrefixValues(orders);
