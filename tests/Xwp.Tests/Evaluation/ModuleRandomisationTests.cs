@@ -137,6 +137,19 @@ public sealed class ModuleRandomisationTests
             .Should().Throw<NotSupportedException>().WithMessage("*forward function*FromModule*");
     }
 
+    [Fact]
+    public void A_module_without_a_matrix_is_refused_naming_it()
+    {
+        // Linear-free: a LayerNorm's weight and bias are one-dimensional, so there is no layer to redraw.
+        using var scope = NewDisposeScope();
+        var model = ExplainableModel.FromModule(nn.Sequential(("norm", nn.LayerNorm(4))));
+        var x = rand(2, 4, generator: new Generator(2));
+        var t = zeros(2, int64);
+        FluentActions.Invoking(() => Metrics.ParameterRandomisation(Attributions.InputMagnitude()).Score(model, x, t, x.clone()))
+            .Should().Throw<NotSupportedException>().WithMessage(
+                "The module (Sequential) has no layer with a weight of two or more dimensions (Linear, Conv), so the randomisation test has nothing to redraw.");
+    }
+
     /// <summary>Input magnitude that throws on the given call, counting calls.</summary>
     private sealed class FailsOnCall(int failing) : CustomAttributionMethod
     {
