@@ -248,10 +248,10 @@ internal sealed class EvaluateCommand(TextWriter? output = null, TextWriter? err
                 .WithProgress(new StderrProgress(_errors))
                 .Run();
         }
-        catch (NotSupportedException e) when (method is not null && model is not Fcnn && methodName != "lrp")
+        catch (NotSupportedException e) when (methodName is "xwp" or "xwpc" && model is not Fcnn)
         {
-            // --method names a method that needs an FCNN's snapshots or layers, and the model is TorchScript.
-            // (LRP's refusal names the layer of the model it cannot follow: a one-line model error, as for an FCNN.)
+            // XWP and XWP^c need the first layer's θ⁰, which a TorchScript model gets from --initial. Every other refusal
+            // (LRP's layer, a model the randomisation test cannot redraw) is about the model: a one-line model error.
             throw new UsageException(modelArgs.TorchScript is not null && modelArgs.Initial is null
                 ? $"--method {methodName}: {e.Message} On the command line: add --initial INIT.pt (the state_dict saved before training, or a TorchScript file of the untrained model)."
                 : $"--method {methodName}: {e.Message}");

@@ -97,10 +97,10 @@ internal sealed class ExplainCommand : ICommand
             using var ctrlC = CtrlC.Listen();
             computed = builder.Using(attribution).WithProgress(progress).WithCancellation(ctrlC.Token).Compute();
         }
-        catch (NotSupportedException e) when (model is not Fcnn && method != "lrp")
+        catch (NotSupportedException e) when (method is "xwp" or "xwpc" && model is not Fcnn)
         {
-            // A method that needs an FCNN's snapshots or layers, asked of --torchscript: the options do not fit together.
-            // (LRP's refusal names the layer of the model it cannot follow: a one-line model error, as for an FCNN.)
+            // XWP and XWP^c need the first layer's θ⁰, which a TorchScript model gets from --initial: the options do not fit
+            // together. Every other refusal (e.g. LRP's, naming the layer it cannot follow) is a one-line model error.
             throw new UsageException(modelArgs.TorchScript is not null && modelArgs.Initial is null
                 ? $"{e.Message} On the command line: add --initial INIT.pt (the state_dict saved before training, or a TorchScript file of the untrained model)."
                 : e.Message);

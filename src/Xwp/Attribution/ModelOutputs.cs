@@ -43,7 +43,7 @@ internal static class ModelOutputs
     /// </exception>
     public static Tensor FromModel(ExplainableModel model, Tensor raw, OutputSpace space, long rows)
     {
-        CheckFloatingPoint(raw, rows);
+        CheckFloatingPoint(model, raw, rows);
         if (raw.dim() == 1 && raw.shape[0] == rows)
         {
             // A single-output model returning [M]: the same as [M, 1].
@@ -79,10 +79,11 @@ internal static class ModelOutputs
     /// <see cref="ClassCount"/>), so the first forward pass of any run refuses them, with one message for every method
     /// and metric.
     /// </summary>
+    /// <param name="model">The model, named by the message (its file, for a TorchScript model).</param>
     /// <param name="raw">What the forward function returned.</param>
     /// <param name="rows">The input rows of that pass, for the message.</param>
-    /// <exception cref="InvalidOperationException">The outputs are not floating point; the message names their dtype and shape.</exception>
-    internal static void CheckFloatingPoint(Tensor raw, long rows)
+    /// <exception cref="InvalidOperationException">The outputs are not floating point; the message names the model, their dtype and shape.</exception>
+    internal static void CheckFloatingPoint(ExplainableModel model, Tensor raw, long rows)
     {
         if (raw.is_floating_point())
         {
@@ -90,7 +91,7 @@ internal static class ModelOutputs
         }
 
         throw new InvalidOperationException(
-            $"The model returned {raw.dtype.ToString().ToLowerInvariant()} outputs of shape {InputValidation.Shape(raw)} for {rows} input row(s); " +
+            $"{model.Subject} returned {raw.dtype.ToString().ToLowerInvariant()} outputs of shape {InputValidation.Shape(raw)} for {rows} input row(s); " +
             "attribution methods and metrics measure how the outputs change, so the forward function must return floating-point " +
             "class scores [N, C]: float logits or probabilities (not class indices, counts or integer-scaled scores; e.g. return logits.float()).");
     }
@@ -116,7 +117,7 @@ internal static class ModelOutputs
             var infinite = values.isinf().sum().item<long>();
             var what = string.Join(" and ", new[] { nan > 0 ? $"{nan} NaN" : null, infinite > 0 ? $"{infinite} infinite" : null }.Where(w => w is not null));
             throw new InvalidOperationException(
-                $"The model returned {what} values among its {values.numel()} outputs {InputValidation.Shape(values)} for a batch of {values.shape[0]} input row(s); " +
+                $"{model.Subject} returned {what} values among its {values.numel()} outputs {InputValidation.Shape(values)} for a batch of {values.shape[0]} input row(s); " +
                 "attributions need finite outputs (check the model's weights and its forward function).");
         }
 
@@ -219,7 +220,7 @@ internal static class ModelOutputs
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var raw = model.Forward(inputs.narrow(0, 0, 1));
-        CheckFloatingPoint(raw, 1);
+        CheckFloatingPoint(model, raw, 1);
         if (raw.dim() == 1 && raw.shape[0] == 1)
         {
             return 1;

@@ -139,7 +139,7 @@ internal sealed class ParameterRandomisation(AttributionMethod method, Parameter
         if (layers.Count == 0)
         {
             throw new NotSupportedException(
-                $"The randomisation test redraws the layers with a weight of two or more dimensions (Linear, Conv); the module ({module.GetType().Name}) has none.");
+                $"{batch.Model.Subject} has no layer with a weight of two or more dimensions (Linear, Conv), so the randomisation test has nothing to redraw.");
         }
 
         var saved = layers.Select(l => (Weight: l.Weight.detach().clone(), Bias: l.Bias?.detach().clone())).ToArray();

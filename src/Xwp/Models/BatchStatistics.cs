@@ -20,12 +20,21 @@ internal static partial class BatchStatistics
             .Select(m => $"{(m.name.Length == 0 ? "the module itself" : $"'{m.name}'")} ({m.module.GetType().Name})")];
 
     /// <summary>
-    /// The BatchNorm classes of a TorchScript archive compiled with <c>track_running_stats : Final[bool] = False</c>
-    /// (one class per distinct configuration, nested or not), as their class names; empty when there are none or the
-    /// archive's code cannot be read.
+    /// The BatchNorm layers of a TorchScript archive whose class is compiled with <c>track_running_stats : Final[bool] = False</c>,
+    /// as <c>name (Type)</c> with the dotted name <c>named_modules()</c> gives (<see cref="ScriptLayout.Modules"/>); when the
+    /// module tree cannot be followed from the root, the offending classes by name alone (one class per distinct
+    /// configuration). Empty when there are none or the archive's code cannot be read.
     /// </summary>
     public static IReadOnlyList<string> InScript(string path)
     {
+        var modules = ScriptLayout.Modules(path);
+        if (modules.Count > 0)
+        {
+            return [.. modules
+                .Where(m => m.Type.Contains("BatchNorm", StringComparison.Ordinal) && m.Source.Contains(NoRunningStatistics, StringComparison.Ordinal))
+                .Select(m => $"'{m.Name}' ({m.Type})")];
+        }
+
         try
         {
             using var zip = ZipFile.OpenRead(path);
@@ -39,7 +48,7 @@ internal static partial class BatchStatistics
                 {
                     var end = i + 1 < classes.Count ? classes[i + 1].Index : code.Length;
                     var body = code[classes[i].Index..end];
-                    if (body.Contains("track_running_stats : Final[bool] = False", StringComparison.Ordinal))
+                    if (body.Contains(NoRunningStatistics, StringComparison.Ordinal))
                     {
                         found.Add(classes[i].Groups[1].Value);
                     }
@@ -53,6 +62,9 @@ internal static partial class BatchStatistics
             return [];
         }
     }
+
+    /// <summary>How a BatchNorm class compiled without running statistics declares it in the archive's code.</summary>
+    private const string NoRunningStatistics = "track_running_stats : Final[bool] = False";
 
     /// <summary>The refusal for <paramref name="model"/> (e.g. <c>The TorchScript model 'm.pt'</c>) and its offending layers.</summary>
     public static InvalidOperationException Refusal(string model, IReadOnlyList<string> layers) =>

@@ -92,6 +92,12 @@ public abstract class ExplainableModel
     internal virtual FcnnSnapshot? FcnnParameters => null;
 
     /// <summary>
+    /// How messages name the model, as the subject of a sentence: <c>The TorchScript model 'm.pt'</c> for a loaded file,
+    /// <c>The module (Sequential)</c> for a TorchSharp module, <c>The model</c> otherwise.
+    /// </summary>
+    internal virtual string Subject => "The model";
+
+    /// <summary>
     /// The module whose parameters define the model (a TorchSharp module or a loaded TorchScript module), for the
     /// randomisation test, which redraws them in place and restores them; null when the parameters are unknown
     /// (a forward function) or the model is an <see cref="Fcnn"/> (randomised through its snapshots).

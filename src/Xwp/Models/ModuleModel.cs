@@ -32,6 +32,8 @@ internal sealed class ModuleModel : ExplainableModel
 
     internal override nn.Module? ParameterModule => _module as nn.Module;
 
+    internal override string Subject => $"The module ({_module.GetType().Name})";
+
     /// <exception cref="InvalidOperationException">The module has a BatchNorm layer without running statistics (see <see cref="BatchStatistics"/>).</exception>
     internal override IDisposable BeginExplaining()
     {
@@ -43,7 +45,7 @@ internal sealed class ModuleModel : ExplainableModel
         var batchStatistics = BatchStatistics.InModule(module);
         if (batchStatistics.Count > 0)
         {
-            throw BatchStatistics.Refusal($"The module ({module.GetType().Name})", batchStatistics);
+            throw BatchStatistics.Refusal(Subject, batchStatistics);
         }
 
         return new EvalMode(module);

@@ -82,6 +82,62 @@ internal sealed partial record ScriptLayout(string RootType, IReadOnlyList<(stri
         }
     }
 
+    /// <summary>
+    /// Every module below the root of a TorchScript archive, depth first in declaration order: its dotted name as
+    /// <c>named_modules()</c> gives it (e.g. <c>0.1</c> for a child of child <c>0</c>), its class name and its class's source
+    /// (with the <c>Final</c> constants); empty when the archive's code cannot be read.
+    /// </summary>
+    /// <param name="path">The TorchScript file.</param>
+    public static IReadOnlyList<(string Name, string Type, string Source)> Modules(string path)
+    {
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            var data = zip.Entries.FirstOrDefault(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') == 1);
+            if (data is null)
+            {
+                return [];
+            }
+
+            var (module, type) = FirstGlobal(data);
+            var found = new List<(string, string, string)>();
+            if (module is not null && type is not null)
+            {
+                Walk(zip, data.FullName[..data.FullName.IndexOf('/')], module, type, string.Empty, found, 0);
+            }
+
+            return found;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Adds the children of class <paramref name="type"/> and their descendants to <paramref name="found"/>.</summary>
+    private static void Walk(ZipArchive zip, string root, string module, string type, string prefix, List<(string, string, string)> found, int depth)
+    {
+        // A module cannot contain itself; the bound only guards against a damaged archive.
+        var body = depth > 100 ? null : ClassSource(zip, root, module, type);
+        if (body is null)
+        {
+            return;
+        }
+
+        foreach (Match m in ChildPattern().Matches(body))
+        {
+            var name = prefix + (m.Groups["q"].Success ? m.Groups["q"].Value : m.Groups["n"].Value);
+            var fullType = m.Groups["t"].Value;
+            var dot = fullType.LastIndexOf('.');
+            var childType = fullType[(dot + 1)..];
+            if (ClassSource(zip, root, fullType[..dot], childType) is { } childBody)
+            {
+                found.Add((name, childType, childBody));
+                Walk(zip, root, fullType[..dot], childType, name + ".", found, depth + 1);
+            }
+        }
+    }
+
     /// <summary>The class of a child, or null when unknown.</summary>
     public string? TypeOf(string child) => Children.FirstOrDefault(c => c.Name == child).Type;
 

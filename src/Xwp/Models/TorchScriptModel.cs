@@ -137,6 +137,8 @@ public sealed class TorchScriptModel : ExplainableModel, IDisposable
 
     internal override nn.Module? ParameterModule => _disposed ? throw new ObjectDisposedException(nameof(TorchScriptModel)) : _module;
 
+    internal override string Subject => $"The TorchScript model '{Path}'";
+
     /// <summary>The classes of the file's BatchNorm layers that keep no running statistics (see <see cref="Models.BatchStatistics"/>).</summary>
     internal IReadOnlyList<string> BatchStatisticsLayers { get; private init; } = [];
 
@@ -146,7 +148,7 @@ public sealed class TorchScriptModel : ExplainableModel, IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (BatchStatisticsLayers.Count > 0)
         {
-            throw Models.BatchStatistics.Refusal($"The TorchScript model '{Path}'", BatchStatisticsLayers);
+            throw Models.BatchStatistics.Refusal(Subject, BatchStatisticsLayers);
         }
 
         return new Models.EvalMode(_module);

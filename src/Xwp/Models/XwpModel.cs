@@ -149,6 +149,8 @@ public sealed class XwpModel : ExplainableModel, IDisposable
     /// <summary>The inner model's module; the first layer's reference weight θ⁰ is a snapshot of its own and is not redrawn.</summary>
     internal override nn.Module? ParameterModule => _inner.ParameterModule;
 
+    internal override string Subject => _inner.Subject;
+
     internal override FirstLayerAccess FirstLayer => new(
         _first.Weight.detach(),
         _initial,

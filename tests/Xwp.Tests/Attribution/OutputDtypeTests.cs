@@ -11,12 +11,12 @@ namespace Xwp.Tests.Attribution;
 /// <summary>
 /// A model whose forward returns integers (int_output.pt: Linear 6→3, logits × 100 rounded to int64;
 /// make_int_output_fixture.py) is refused by every method and metric at its first forward pass, with one message
-/// that names the dtype, the shape and what the model must return.
+/// that names the model (its file), the dtype, the shape and what the model must return.
 /// </summary>
 public class OutputDtypeTests
 {
     private const string Refusal =
-        "The model returned int64 outputs of shape [*, 3] for * input row(s); attribution methods and metrics measure how the outputs change, " +
+        "The TorchScript model '*int_output.pt' returned int64 outputs of shape [*, 3] for * input row(s); attribution methods and metrics measure how the outputs change, " +
         "so the forward function must return floating-point class scores [N, C]: float logits or probabilities*";
 
     public static TheoryData<string> MethodNames => new()
@@ -37,7 +37,7 @@ public class OutputDtypeTests
     };
 
     [Fact]
-    public void The_refusal_names_the_dtype_the_shape_and_the_rows_of_the_pass()
+    public void The_refusal_names_the_file_the_dtype_the_shape_and_the_rows_of_the_pass()
     {
         // The fixture's outputs really are integers: 4 rows → int64 [4, 3] (what used to be converted to float silently).
         using var model = TorchScriptModel.Load(TorchScriptCommandTests.Fixture("int_output.pt"));
@@ -51,7 +51,7 @@ public class OutputDtypeTests
 
         var act = () => ModelOutputs.Evaluate(model, four, OutputSpace.Probabilities);
         act.Should().Throw<InvalidOperationException>().WithMessage(
-            "The model returned int64 outputs of shape [4, 3] for 4 input row(s); *(not class indices, counts or integer-scaled scores; e.g. return logits.float()).");
+            $"The TorchScript model '{TorchScriptCommandTests.Fixture("int_output.pt")}' returned int64 outputs of shape [4, 3] for 4 input row(s); *(not class indices, counts or integer-scaled scores; e.g. return logits.float()).");
     }
 
     [Theory]
@@ -85,7 +85,7 @@ public class OutputDtypeTests
         })
         {
             var act = () => model.Explain(x).For(0, 1, 2, 0).Using(method).Compute();
-            act.Should().Throw<InvalidOperationException>().WithMessage(Refusal);
+            act.Should().Throw<InvalidOperationException>().WithMessage("The module (Sequential) returned int64 outputs of shape [*, 3] for * input row(s); *e.g. return logits.float()).");
         }
     }
 

@@ -214,6 +214,25 @@ public sealed class IgnoredOptionsTests : IDisposable
         new EvaluateCommand(TextWriter.Null, TextWriter.Null).Usage.Should().Contain("--torchscript MODEL.pt [--initial INIT.pt] [--first-layer NAME]");
     }
 
+    [Fact]
+    public void Evaluate_randomisation_of_a_model_without_matrices_is_a_model_error_naming_the_file_not_advice_to_add_initial()
+    {
+        // no_matrix.pt's parameters are a scale [3] and a LayerNorm's weight and bias [3]: nothing the test can redraw.
+        // It is the model that does not fit, so exit 1 and no "add --initial" (which only XWP and XWP^c read).
+        var maps = Path.Combine(_dir, "maps.npy");
+        using (var m = ones(5, 6))
+        {
+            NpyFile.Write(maps, m);
+        }
+
+        var line = Fails(FailureReport.Failed, new EvaluateCommand(TextWriter.Null, TextWriter.Null),
+            "--torchscript", Fixture("no_matrix.pt"), "--inputs", Fixture("mlp_inputs.npy"), "--targets", Fixture("mlp_targets.npy"),
+            "--attributions", maps, "--metrics", "randomisation", "--method", "ig");
+        line.Should().Be(
+            $"xwp evaluate: The TorchScript model '{Fixture("no_matrix.pt")}' has no layer with a weight of two or more dimensions (Linear, Conv), " +
+            "so the randomisation test has nothing to redraw.");
+    }
+
     [Theory]
     [InlineData("--fraction", "0.3", "deletion-auc", "average-drop")]
     [InlineData("--features-per-step", "2", "average-drop", "deletion-auc, insertion-auc")]

@@ -174,7 +174,7 @@ public sealed class UserTrialFaultTests : IDisposable
         // nan.pt returns [N, 3] of NaN; the first forward is the class-count probe on one row: 3 NaN of 3 outputs.
         Fails(FailureReport.Failed, new ExplainCommand(),
                 "--torchscript", Fixture("nan.pt"), "--inputs", Fixture("mlp_inputs.npy"), "--method", "saliency", "--out", outPath)
-            .Should().Be("xwp explain: The model returned 3 NaN values among its 3 outputs [1, 3] for a batch of 1 input row(s); " +
+            .Should().Be($"xwp explain: The TorchScript model '{Fixture("nan.pt")}' returned 3 NaN values among its 3 outputs [1, 3] for a batch of 1 input row(s); " +
                          "attributions need finite outputs (check the model's weights and its forward function).");
         File.Exists(outPath).Should().BeFalse();
     }

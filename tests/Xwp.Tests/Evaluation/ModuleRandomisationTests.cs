@@ -137,6 +137,90 @@ public sealed class ModuleRandomisationTests
             .Should().Throw<NotSupportedException>().WithMessage("*forward function*FromModule*");
     }
 
+    [Fact]
+    public void Parameters_are_restored_when_the_run_is_cancelled_part_way()
+    {
+        // 5-4-3 MLP: step 1 redraws the top layer and explains (call 1); call 2 (step 2, both layers redrawn) cancels the token.
+        using var scope = NewDisposeScope();
+        using var fcnn = TinyNets.RandomTrained([5, 4, 3], seed: 13);
+        var module = SequentialOf(fcnn);
+        var before = Copy(module);
+        var model = ExplainableModel.FromModule(module);
+        var x = rand(2, 5, generator: new Generator(5));
+        var t = zeros(2, int64);
+        using var cancellation = new CancellationTokenSource();
+        var cancelling = new CancelsOnCall(2, cancellation);
+
+        FluentActions.Invoking(() => Metrics.ParameterRandomisation(cancelling).Score(model, x, t, x.clone(), cancellationToken: cancellation.Token))
+            .Should().Throw<OperationCanceledException>();
+        cancelling.Calls.Should().Be(2);
+        ShouldBeRestored(module, before);
+    }
+
+    [Fact]
+    public void A_batchnorm_module_left_in_train_mode_keeps_its_running_statistics_and_its_mode()
+    {
+        // Linear 5→4, BatchNorm1d(4), ReLU, Linear 4→3: two layers to redraw; BatchNorm's weight and bias are 1-D and stay, and
+        // its running mean and variance (buffers) must not move while the randomised models are explained in eval mode.
+        using var scope = NewDisposeScope();
+        manual_seed(14);
+        var module = nn.Sequential(("0", nn.Linear(5, 4)), ("1", nn.BatchNorm1d(4)), ("2", nn.ReLU()), ("3", nn.Linear(4, 3)));
+        using (no_grad())
+        {
+            module.call(randn(16, 5, generator: new Generator(6)));
+        }
+
+        var buffers = module.named_buffers().ToDictionary(b => b.name, b => b.buffer.detach().clone());
+        var before = Copy(module);
+        var model = ExplainableModel.FromModule(module);
+        var x = rand(4, 5, generator: new Generator(7));
+        var t = tensor(new long[] { 0, 1, 2, 0 });
+        var method = Attributions.InputXGradient();
+        var maps = model.Explain(x).For(t).Using(method).Compute();
+
+        var result = Metrics.ParameterRandomisation(method).Score(model, x, t, maps);
+
+        result.Curves!.Should().AllSatisfy(c => c.Should().HaveCount(2));
+        module.training.Should().BeTrue();
+        ShouldBeRestored(module, before);
+        foreach (var (name, buffer) in module.named_buffers())
+        {
+            TensorAssert.Identical(buffer, buffers[name]);
+        }
+    }
+
+    [Fact]
+    public void A_module_without_a_matrix_is_refused_naming_it()
+    {
+        // Linear-free: a LayerNorm's weight and bias are one-dimensional, so there is no layer to redraw.
+        using var scope = NewDisposeScope();
+        var model = ExplainableModel.FromModule(nn.Sequential(("norm", nn.LayerNorm(4))));
+        var x = rand(2, 4, generator: new Generator(2));
+        var t = zeros(2, int64);
+        FluentActions.Invoking(() => Metrics.ParameterRandomisation(Attributions.InputMagnitude()).Score(model, x, t, x.clone()))
+            .Should().Throw<NotSupportedException>().WithMessage(
+                "The module (Sequential) has no layer with a weight of two or more dimensions (Linear, Conv), so the randomisation test has nothing to redraw.");
+    }
+
+    /// <summary>|x| that cancels the token on the given call (and stops there, as a method does), counting calls.</summary>
+    private sealed class CancelsOnCall(int cancelling, CancellationTokenSource source) : CustomAttributionMethod
+    {
+        public int Calls { get; private set; }
+
+        public override string Name => "cancels-on-call";
+
+        protected override Tensor Attribute(ExplainableModel model, Tensor inputs, Tensor targets, long offset, CancellationToken cancellationToken)
+        {
+            if (++Calls == cancelling)
+            {
+                source.Cancel();
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            return inputs.abs();
+        }
+    }
+
     /// <summary>Input magnitude that throws on the given call, counting calls.</summary>
     private sealed class FailsOnCall(int failing) : CustomAttributionMethod
     {

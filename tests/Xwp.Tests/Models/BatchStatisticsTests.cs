@@ -11,7 +11,8 @@ namespace Xwp.Tests.Models;
 /// <summary>
 /// BatchNorm without running statistics (track_running_stats=False) normalises with the batch's own statistics even in
 /// eval mode, so a map would depend on the other images of its batch: explanations and evaluations refuse such models with
-/// one line that says why and what to do (batch_stats_mlp.pt, batch_stats_cnn.pt: make_batch_stats_fixtures.py).
+/// one line that names the file and the layer (as named_modules() names it, also when nested), says why and what to do
+/// (batch_stats_mlp.pt, batch_stats_cnn.pt: make_batch_stats_fixtures.py).
 /// </summary>
 public class BatchStatisticsTests
 {
@@ -36,7 +37,7 @@ public class BatchStatisticsTests
             gap.item<float>().Should().BeGreaterThan(1e-3f);
         }
 
-        var refusal = $"The TorchScript model '{path}' has BatchNorm layer(s) with track_running_stats=False (BatchNorm2d): *";
+        var refusal = $"The TorchScript model '{path}' has BatchNorm layer(s) with track_running_stats=False ('0.1' (BatchNorm2d)): *";
         var explain = () => model.Explain(x).Using(Attributions.Occlusion(new OcclusionOptions { ImageShape = (4, 4), Window = (2, 2), Stride = (2, 2) })).Compute();
         explain.Should().Throw<InvalidOperationException>().WithMessage(refusal).And.Message.Should().Match(Why).And.NotContain("\n");
         var given = () => model.Explain(x).For(0, 1, 2).Using(Attributions.Saliency()).Compute();
@@ -58,7 +59,7 @@ public class BatchStatisticsTests
         using var x = NpyFile.Read(TorchScriptCommandTests.Fixture("mlp_inputs.npy"));
         var act = () => model.Explain(x).For(0, 1, 2, 0, 1).Using(Attributions.FeatureAblation()).Compute();
         act.Should().Throw<InvalidOperationException>()
-            .WithMessage($"The TorchScript model '{path}' has BatchNorm layer(s) with track_running_stats=False (BatchNorm1d): *");
+            .WithMessage($"The TorchScript model '{path}' has BatchNorm layer(s) with track_running_stats=False ('1' (BatchNorm1d)): *");
 
         // A scripted model with running statistics is explained as usual.
         using var tracked = TorchScriptModel.Load(TorchScriptCommandTests.Fixture("mlp.pt"));

@@ -1,5 +1,6 @@
 """Writes scripted models that xwp must refuse with a clear error (CI does not run this; the outputs are committed):
-tuple.pt returns a tuple (logits, inputs); nan.pt returns NaN for every output.
+tuple.pt returns a tuple (logits, inputs); nan.pt returns NaN for every output; no_matrix.pt has parameters, but none
+with two or more dimensions (nothing for the randomisation test to redraw).
 
 Run from this folder with Debian's PyTorch 1.13: /usr/bin/python3 make_error_fixtures.py
 """
@@ -33,3 +34,18 @@ class NanMlp(nn.Module):
 
 
 torch.jit.script(NanMlp().eval()).save("nan.pt")
+
+
+class NoMatrix(nn.Module):
+    """[N, 6] -> [N, 3]: the first three inputs scaled per class, then LayerNorm; its parameters are all one-dimensional."""
+
+    def __init__(self):
+        super().__init__()
+        self.scale = nn.Parameter(torch.randn(3))
+        self.norm = nn.LayerNorm(3)
+
+    def forward(self, x):
+        return self.norm(x[:, :3] * self.scale)
+
+
+torch.jit.script(NoMatrix().eval()).save("no_matrix.pt")
