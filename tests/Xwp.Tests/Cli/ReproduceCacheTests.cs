@@ -253,7 +253,37 @@ public sealed class ReproduceCacheTests : IClassFixture<ReproduceCacheTests.Clea
         warnings.Should().ContainSingle().Which.Should().StartWith($"warning: {CacheManifest.FileName}: cannot be read ('not json ")
             .And.EndWith(" — every cached file will be recomputed");
         log.Should().Contain($"[{Dataset}] cache: trained the model; computed all 10 maps; computed all 10 Table 1 scores; computed all 9 claim metrics");
-        Table().Should().Be(_clean.Table);
+
+        // Everything, the model included, was made again in this process. Retraining here after the class's clean run is
+        // not always bit-identical (in about one run in five the model differs in the last bits and the table's means in
+        // the 8th digit; separate processes give identical files), so the rows are compared to 1e-6.
+        SameRows(Table(), _clean.Table, 1e-6);
+    }
+
+    /// <summary>The same CSV rows: equal text fields, numbers within <paramref name="tolerance"/>.</summary>
+    private static void SameRows(string actual, string expected, double tolerance)
+    {
+        var a = actual.Split('\n');
+        var e = expected.Split('\n');
+        a.Should().HaveSameCount(e);
+        for (var r = 0; r < a.Length; r++)
+        {
+            var af = a[r].Split(',');
+            var ef = e[r].Split(',');
+            af.Should().HaveSameCount(ef, $"row {r}");
+            for (var c = 0; c < af.Length; c++)
+            {
+                var inv = System.Globalization.CultureInfo.InvariantCulture;
+                if (double.TryParse(af[c], System.Globalization.NumberStyles.Float, inv, out var x) && double.TryParse(ef[c], System.Globalization.NumberStyles.Float, inv, out var y))
+                {
+                    x.Should().BeApproximately(y, tolerance, $"row {r}, field {c}");
+                }
+                else
+                {
+                    af[c].Should().Be(ef[c], $"row {r}, field {c}");
+                }
+            }
+        }
     }
 
     private static string[] ExplainedMethods(string log) =>
