@@ -58,16 +58,30 @@ internal sealed class ParameterRandomisation(AttributionMethod method, Parameter
             }
 
             var w = trained.Weights[l];
-            var bound = 1.0 / Math.Sqrt(w.shape[1]);
-            using var generator = Seeding.ForRow(seed, l);
-            weights.Add(empty(w.shape, float32).uniform_(-bound, bound, generator).to(w.device));
-            biases.Add(empty(trained.Biases[l].shape, float32).uniform_(-bound, bound, generator).to(w.device));
+            var (weight, bias) = Draw(w.shape, trained.Biases[l].shape, w.shape[1], seed, l);
+            weights.Add(weight.to(w.device));
+            biases.Add(bias!.to(w.device));
         }
 
         var initial = model.Initial;
         var copy = FcnnSnapshot.Capture(initial.Weights, initial.Biases, initial.Activation, initial.LeakyReLUSlope);
         var randomised = FcnnSnapshot.Capture(weights, biases, trained.Activation, trained.LeakyReLUSlope);
         return Fcnn.FromSnapshots(copy, randomised);
+    }
+
+    /// <summary>
+    /// Layer <paramref name="layer"/>'s redraw: its weight, then its bias, from <c>U(±1/√fan_in)</c> (PyTorch's
+    /// <c>nn.Linear</c> initialisation), float32 on the CPU, from one generator seeded by (seed, layer). An
+    /// <see cref="Fcnn"/>'s layers (<see cref="Randomise"/>) and a module's (<see cref="CascadeInPlace"/>) both draw
+    /// here, so a module holding an Fcnn's weights is redrawn identically.
+    /// </summary>
+    private static (Tensor Weight, Tensor? Bias) Draw(long[] weightShape, long[]? biasShape, long fanIn, long seed, int layer)
+    {
+        var bound = 1.0 / Math.Sqrt(fanIn);
+        using var generator = Seeding.ForRow(seed, layer);
+        var weight = empty(weightShape, float32).uniform_(-bound, bound, generator);
+        var bias = biasShape is null ? null : empty(biasShape, float32).uniform_(-bound, bound, generator);
+        return (weight, bias);
     }
 
     internal override void Check(int features)
@@ -151,16 +165,14 @@ internal sealed class ParameterRandomisation(AttributionMethod method, Parameter
                 batch.CancellationToken.ThrowIfCancellationRequested();
                 var l = layers.Count - k;
                 var layer = layers[l];
-                var bound = 1.0 / Math.Sqrt(layer.FanIn);
                 using (no_grad())
-                using (var generator = Seeding.ForRow(Options.Seed, l))
                 {
-                    using var w = empty(layer.Weight.shape, float32).uniform_(-bound, bound, generator);
-                    layer.Weight.copy_(w);
-                    if (layer.Bias is { } bias)
+                    var (w, b) = Draw(layer.Weight.shape, layer.Bias?.shape, layer.FanIn, Options.Seed, l);
+                    using (w)
+                    using (b)
                     {
-                        using var b = empty(bias.shape, float32).uniform_(-bound, bound, generator);
-                        bias.copy_(b);
+                        layer.Weight.copy_(w);
+                        layer.Bias?.copy_(b!);
                     }
                 }
 
