@@ -87,8 +87,13 @@ internal sealed class LrpAttribution(LrpOptions options) : AttributionMethod
         Tensor logit;
         if (batch.ForwardLogits is { } logits)
         {
-            // The same linear layers and activations as the forward function, on the same rows: the same logits, checked as its outputs are.
-            ModelOutputs.CheckValues(batch.Model, logits);
+            // The same linear layers and activations as the forward function, on the same rows: the same logits, checked as its
+            // outputs are (already, when this batch predicted its targets from them).
+            if (!batch.PredictTargets)
+            {
+                ModelOutputs.CheckValues(batch.Model, logits);
+            }
+
             logit = logits.gather(1, batch.Targets.unsqueeze(1)).squeeze(1);
         }
         else
